@@ -1,0 +1,24 @@
+package io.github.bufferevent;
+
+/**
+ * libevent's {@code BEV_OPT_*} options, given to {@link BufferEvent#socket}.
+ */
+public enum BevOption {
+    /** {@code BEV_OPT_CLOSE_ON_FREE}: {@link BufferEvent#free()} closes the channel. */
+    CLOSE_ON_FREE,
+    /**
+     * {@code BEV_OPT_THREADSAFE}: the bufferevent may be used from any thread. Concurrent writes
+     * each stay contiguous, in the order the calls returned; nothing is lost or duplicated.
+     */
+    THREADSAFE,
+    /**
+     * {@code BEV_OPT_DEFER_CALLBACKS}: callbacks are queued and run by the loop after the current
+     * I/O, coalesced (one read callback for several reads; event flags OR'ed).
+     */
+    DEFER_CALLBACKS,
+    /**
+     * {@code BEV_OPT_UNLOCK_CALLBACKS}: with {@link #THREADSAFE}, callbacks run without the
+     * bufferevent's lock held.
+     */
+    UNLOCK_CALLBACKS
+}

@@ -1,0 +1,261 @@
+package io.github.bufferevent;
+
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Objects;
+
+/**
+ * Hands out socket {@link BufferEvent}s on one {@link EventBase}, configured with the same
+ * options, timeouts, watermarks, single read/write limits and {@link Instrumentation}. The Spring
+ * starter exposes one as a bean.
+ *
+ * <p>Threads: immutable once built; {@link #socket()} may be called from any thread when the
+ * options include {@link BevOption#THREADSAFE}, otherwise the bufferevent rules apply.
+ */
+public final class BufferEventFactory {
+
+    private final EventBase base;
+    private final BevOption[] options;
+    private final Duration readTimeout;
+    private final Duration writeTimeout;
+    private final Duration connectTimeout;
+    private final long readLow;
+    private final long readHigh;
+    private final long writeLow;
+    private final int maxSingleRead;
+    private final int maxSingleWrite;
+    private final Instrumentation instrumentation;
+
+    private BufferEventFactory(Builder b) {
+        this.base = b.base;
+        this.options = b.options.toArray(new BevOption[0]);
+        this.readTimeout = b.readTimeout;
+        this.writeTimeout = b.writeTimeout;
+        this.connectTimeout = b.connectTimeout;
+        this.readLow = b.readLow;
+        this.readHigh = b.readHigh;
+        this.writeLow = b.writeLow;
+        this.maxSingleRead = b.maxSingleRead;
+        this.maxSingleWrite = b.maxSingleWrite;
+        this.instrumentation = b.instrumentation != null ? b.instrumentation : b.base.instrumentation();
+    }
+
+    /** A builder for a factory on {@code base}. */
+    public static Builder builder(EventBase base) {
+        return new Builder(base);
+    }
+
+    /** A bufferevent without a channel yet, ready for {@code connect} or {@code connectHostname}. */
+    public BufferEvent socket() throws IOException {
+        return socket(null);
+    }
+
+    /** A bufferevent on {@code channel} (an accepted or connected channel, or null). */
+    public BufferEvent socket(SocketChannel channel) throws IOException {
+        BufferEvent bev = BufferEvent.socket(base, channel, instrumentation, options);
+        try {
+            bev.setTimeouts(readTimeout, writeTimeout);
+            bev.setConnectTimeout(connectTimeout);
+            bev.setWatermark(Ev.READ, readLow, readHigh);
+            bev.setWatermark(Ev.WRITE, writeLow, 0);
+            bev.setMaxSingleRead(maxSingleRead);
+            bev.setMaxSingleWrite(maxSingleWrite);
+        } catch (RuntimeException e) {
+            // Do not leave a half-configured bufferevent registered with the base.
+            try {
+                bev.free();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return bev;
+    }
+
+    /** The same settings with another instrumentation (for example one tagged with a client name). */
+    public BufferEventFactory withInstrumentation(Instrumentation instrumentation) {
+        Builder b = toBuilder();
+        b.instrumentation(instrumentation);
+        return b.build();
+    }
+
+    /** A builder holding this factory's settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder(base);
+        b.options = options.length == 0 ? EnumSet.noneOf(BevOption.class) : EnumSet.of(options[0], options);
+        b.readTimeout = readTimeout;
+        b.writeTimeout = writeTimeout;
+        b.connectTimeout = connectTimeout;
+        b.readLow = readLow;
+        b.readHigh = readHigh;
+        b.writeLow = writeLow;
+        b.maxSingleRead = maxSingleRead;
+        b.maxSingleWrite = maxSingleWrite;
+        b.instrumentation = instrumentation;
+        return b;
+    }
+
+    /** The base the bufferevents run on. */
+    public EventBase base() {
+        return base;
+    }
+
+    /** The options every bufferevent gets (a copy). */
+    public EnumSet<BevOption> options() {
+        return options.length == 0 ? EnumSet.noneOf(BevOption.class) : EnumSet.of(options[0], options);
+    }
+
+    /** The read timeout, or null. */
+    public Duration readTimeout() {
+        return readTimeout;
+    }
+
+    /** The write timeout, or null. */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
+    /** The connect timeout, or null (then the write timeout applies while connecting). */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** The read low watermark. */
+    public long readLowWatermark() {
+        return readLow;
+    }
+
+    /** The read high watermark (0 = unlimited). */
+    public long readHighWatermark() {
+        return readHigh;
+    }
+
+    /** The write low watermark. */
+    public long writeLowWatermark() {
+        return writeLow;
+    }
+
+    /** The most bytes one read takes. */
+    public int maxSingleRead() {
+        return maxSingleRead;
+    }
+
+    /** The most bytes one write hands to the socket. */
+    public int maxSingleWrite() {
+        return maxSingleWrite;
+    }
+
+    /** The instrumentation given to each bufferevent. */
+    public Instrumentation instrumentation() {
+        return instrumentation;
+    }
+
+    /** Settings of a {@link BufferEventFactory}. Not thread-safe. */
+    public static final class Builder {
+        private final EventBase base;
+        private EnumSet<BevOption> options = EnumSet.of(BevOption.CLOSE_ON_FREE);
+        private Duration readTimeout;
+        private Duration writeTimeout;
+        private Duration connectTimeout;
+        private long readLow;
+        private long readHigh;
+        private long writeLow;
+        private int maxSingleRead = BufferEvent.DEFAULT_MAX_SINGLE_READ;
+        private int maxSingleWrite = BufferEvent.DEFAULT_MAX_SINGLE_WRITE;
+        private Instrumentation instrumentation;
+
+        private Builder(EventBase base) {
+            this.base = Objects.requireNonNull(base, "base");
+        }
+
+        /** The options (default: CLOSE_ON_FREE). */
+        public Builder options(BevOption... options) {
+            Objects.requireNonNull(options, "options");
+            EnumSet<BevOption> set = EnumSet.noneOf(BevOption.class);
+            for (BevOption o : options) {
+                set.add(Objects.requireNonNull(o, "options must not contain null"));
+            }
+            this.options = set;
+            return this;
+        }
+
+        /** Read and write timeouts; null or zero for none. */
+        public Builder timeouts(Duration read, Duration write) {
+            if (read != null) {
+                EventBase.checkDelay("read timeout", read);
+            }
+            if (write != null) {
+                EventBase.checkDelay("write timeout", write);
+            }
+            this.readTimeout = read;
+            this.writeTimeout = write;
+            return this;
+        }
+
+        /** The connect timeout; null or zero to use the write timeout, as libevent does. */
+        public Builder connectTimeout(Duration timeout) {
+            if (timeout != null) {
+                EventBase.checkDelay("connect timeout", timeout);
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** Read watermarks (see {@link BufferEvent#setWatermark}). */
+        public Builder readWatermark(long low, long high) {
+            if (low < 0) {
+                throw new IllegalArgumentException("read low watermark must be >= 0, was " + low);
+            }
+            if (high < 0) {
+                throw new IllegalArgumentException("read high watermark must be >= 0 (0 = unlimited), was " + high);
+            }
+            if (high > 0 && low > high) {
+                throw new IllegalArgumentException("read low watermark " + low + " must not exceed the read high watermark " + high);
+            }
+            this.readLow = low;
+            this.readHigh = high;
+            return this;
+        }
+
+        /** The write low watermark. */
+        public Builder writeWatermark(long low) {
+            if (low < 0) {
+                throw new IllegalArgumentException("write low watermark must be >= 0, was " + low);
+            }
+            this.writeLow = low;
+            return this;
+        }
+
+        /** The most bytes one read takes (0 or -1: default 16384). */
+        public Builder maxSingleRead(int size) {
+            if (size < -1) {
+                throw new IllegalArgumentException("maxSingleRead must be in 1.." + Integer.MAX_VALUE + " (0 or -1 = default), was " + size);
+            }
+            // Store the effective value, so the factory's getter says what bufferevents get.
+            this.maxSingleRead = size <= 0 ? BufferEvent.DEFAULT_MAX_SINGLE_READ : size;
+            return this;
+        }
+
+        /** The most bytes one write hands to the socket (0 or -1: default 16384). */
+        public Builder maxSingleWrite(int size) {
+            if (size < -1) {
+                throw new IllegalArgumentException("maxSingleWrite must be in 1.." + Integer.MAX_VALUE + " (0 or -1 = default), was " + size);
+            }
+            this.maxSingleWrite = size <= 0 ? BufferEvent.DEFAULT_MAX_SINGLE_WRITE : size;
+            return this;
+        }
+
+        /** The instrumentation (default: the base's). */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
+            return this;
+        }
+
+        /** The factory. */
+        public BufferEventFactory build() {
+            return new BufferEventFactory(this);
+        }
+    }
+}
