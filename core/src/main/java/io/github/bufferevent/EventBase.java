@@ -100,7 +100,6 @@ public final class EventBase implements Executor, AutoCloseable {
 
     private final Object lifecycleLock = new Object();
     private Thread managedThread;
-    private final CountDownLatch loopStopped = new CountDownLatch(1);
     /** Counted down once {@link #closeResources()} has run: the base is closed. */
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private GracefulShutdown shutdown;
@@ -152,18 +151,25 @@ public final class EventBase implements Executor, AutoCloseable {
             throw new IllegalStateException("the loop of this EventBase is already running"
                     + (t == null ? "" : " on thread '" + t.getName() + "'"));
         }
+        resetLoopFlags();
         return runClaimed(flags);
     }
 
-    /** Runs the loop on the calling thread; {@link #running} has been claimed by the caller. */
-    private int runClaimed(int flags) {
-        loopThread = Thread.currentThread();
+    /**
+     * Called when a loop is claimed, before anyone can see it running. As libevent: a break
+     * asked for while no loop ran is forgotten, and so is an exit that fired in the previous
+     * loop after that loop had already decided to stop (for a break).
+     */
+    private void resetLoopFlags() {
         gotExit = false;
         gotBreak = false;
-        // As libevent: a break asked for while no loop ran is forgotten, and so is an exit that
-        // fired in the previous loop after that loop had already decided to stop (for a break).
         breakRequested = false;
         exitRequested = false;
+    }
+
+    /** Runs the loop on the calling thread; {@link #running} has been claimed and the flags reset. */
+    private int runClaimed(int flags) {
+        loopThread = Thread.currentThread();
         try {
             return runLoop(flags);
         } finally {
@@ -466,7 +472,9 @@ public final class EventBase implements Executor, AutoCloseable {
                 throw new IllegalStateException("the loop of this EventBase is already running");
             }
             // running is claimed here, before the thread starts, so that a dispatch() from
-            // another thread right after start() fails instead of stealing the loop.
+            // another thread right after start() fails instead of stealing the loop, and a
+            // loopBreak() right after start() returns is not forgotten by a late reset.
+            resetLoopFlags();
             CountDownLatch started = new CountDownLatch(1);
             Thread t = new Thread(() -> runManaged(started), threadName);
             t.setDaemon(daemon);
@@ -496,7 +504,6 @@ public final class EventBase implements Executor, AutoCloseable {
             closeRequested = true;
             closeResources();
             started.countDown();
-            loopStopped.countDown();
         }
     }
 
@@ -524,19 +531,20 @@ public final class EventBase implements Executor, AutoCloseable {
         }
         GracefulShutdown gs = new GracefulShutdown(clock.getAsLong() + nanos);
         if (!running.get() && managedThread == null) {
-            // Nobody runs the loop: run it here until the drain ends.
-            begin(gs);
-            if (closeRequested) {
+            // Nobody runs the loop: run it here until the drain ends. Hand the start over like
+            // the running case does, so tasks handed over before this call still run first.
+            try {
+                execute(() -> begin(gs));
+            } catch (RejectedExecutionException alreadyClosing) {
                 closeResources();
-            } else {
-                loop(LOOP_NO_EXIT_ON_EMPTY); // closes the resources when the drain ends
+                return true;
             }
+            loop(LOOP_NO_EXIT_ON_EMPTY); // closes the resources when the drain ends
             return gs.drained;
         }
         try {
             execute(() -> begin(gs));
         } catch (RejectedExecutionException alreadyClosing) {
-            // loopStopped only counts down for a managed loop; closedLatch for either kind.
             awaitQuietly(closedLatch, timeout.plusSeconds(5));
             return true;
         }
@@ -604,7 +612,9 @@ public final class EventBase implements Executor, AutoCloseable {
     /**
      * {@code event_base_free()}: frees every bufferevent and listener (pending output is
      * discarded, as with {@link BufferEvent#free()}), closes the selector and stops the managed
-     * thread. Called on the loop thread, it takes effect when the loop returns. Idempotent.
+     * thread. Called on the loop thread, it takes effect when the loop returns (no further
+     * callback runs). Called from another thread while a loop runs, it wakes that loop and waits
+     * (up to 10 s) until it has returned and the base is closed. Idempotent.
      */
     @Override
     public void close() {

@@ -4,8 +4,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Resolves host names for {@link BufferEvent#connectHostname(String, int)} without blocking the
@@ -29,9 +31,20 @@ public interface HostResolver {
         return SystemHostResolver.INSTANCE;
     }
 
-    /** The JDK's resolver run on the given executor. */
+    /**
+     * The JDK's resolver run on the given executor. An executor that refuses the lookup (a full
+     * queue, a shut-down pool) yields a failed future, as {@link #resolve} promises, rather than
+     * an exception from {@code resolve} itself.
+     */
     static HostResolver using(Executor executor) {
-        return host -> CompletableFuture.supplyAsync(() -> lookup(host), executor);
+        Objects.requireNonNull(executor, "executor");
+        return host -> {
+            try {
+                return CompletableFuture.supplyAsync(() -> lookup(host), executor);
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        };
     }
 
     /** Blocking lookup used by the pooled resolvers. */

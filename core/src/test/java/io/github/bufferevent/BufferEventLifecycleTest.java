@@ -92,6 +92,7 @@ class BufferEventLifecycleTest {
     @Test
     void peerResetGivesErrorReadingWithTheCause() throws Exception {
         try (PeerServer server = PeerServer.start(s -> {
+            s.getInputStream().read(); // the client is connected: it wrote this byte on CONNECTED
             s.setSoLinger(true, 0);
             s.close(); // RST instead of FIN
         }); EventBase base = EventBase.create()) {
@@ -99,7 +100,9 @@ class BufferEventLifecycleTest {
             List<Integer> events = new ArrayList<>();
             bev.setCallbacks(null, null, (b, what) -> {
                 events.add(what);
-                if (what != BevEvent.CONNECTED) {
+                if (what == BevEvent.CONNECTED) {
+                    b.write(new byte[] {1});
+                } else {
                     b.free();
                 }
             });
