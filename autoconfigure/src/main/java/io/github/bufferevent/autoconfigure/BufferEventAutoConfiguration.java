@@ -1,0 +1,90 @@
+package io.github.bufferevent.autoconfigure;
+
+import io.github.bufferevent.BufferEventFactory;
+import io.github.bufferevent.EventBase;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Auto-configuration of the bufferevent starter: an {@link EventBase} running on its own selector
+ * thread, a {@link BufferEventFactory} with the {@code bufferevent.defaults}, and the named clients
+ * of {@code bufferevent.clients}. Every bean backs off when the application declares its own.
+ * {@code bufferevent.enabled=false} turns it all off.
+ */
+@AutoConfiguration
+@ConditionalOnBooleanProperty(name = "bufferevent.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(BufferEventProperties.class)
+public final class BufferEventAutoConfiguration {
+
+    /** The client name the {@link BufferEventFactory} bean reports under. */
+    public static final String DEFAULT_CLIENT_NAME = "default";
+
+    @Bean
+    @ConditionalOnMissingBean
+    EventBase bufferEventBase(BufferEventProperties properties, ObjectProvider<BufferEventInstrumentation> instrumentation) {
+        String threadName = properties.getEventBase().getThreadName();
+        if (threadName == null || threadName.isBlank()) {
+            throw new InvalidBufferEventPropertyException("bufferevent.event-base.thread-name", threadName, "a non-blank thread name");
+        }
+        return EventBase.builder()
+                .threadName(threadName)
+                .instrumentation(instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE).forEventBase())
+                .build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    EventBaseLifecycle bufferEventBaseLifecycle(EventBase base, BufferEventProperties properties) {
+        java.time.Duration timeout = properties.getEventBase().getShutdownTimeout();
+        if (timeout == null || timeout.isNegative()) {
+            throw new InvalidBufferEventPropertyException("bufferevent.event-base.shutdown-timeout", timeout, "a duration of 0 or more");
+        }
+        return new EventBaseLifecycle(base, timeout);
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    EventLoopWatchdog bufferEventLoopWatchdog(EventBase base, BufferEventProperties properties) {
+        java.time.Duration threshold = properties.getEventBase().getBlockedThreshold();
+        if (threshold == null || threshold.isNegative() || threshold.isZero()) {
+            throw new InvalidBufferEventPropertyException("bufferevent.event-base.blocked-threshold", threshold,
+                    "a duration greater than 0");
+        }
+        return new EventLoopWatchdog(base, threshold);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    BufferEventFactory bufferEventFactory(EventBase base, BufferEventProperties properties,
+            ObjectProvider<BufferEventInstrumentation> instrumentation) {
+        return ConnectionSettings.ofDefaults(properties.getDefaults())
+                .factory(base, instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE).forClient(DEFAULT_CLIENT_NAME));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    BufferEventClients bufferEventClients(EventBase base, BufferEventProperties properties,
+            ObjectProvider<BufferEventInstrumentation> instrumentation, ObjectProvider<BufferEventClientCustomizer> customizers) {
+        BufferEventInstrumentation instr = instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE);
+        ConnectionSettings.ofDefaults(properties.getDefaults()); // report a bad default under its own name first
+        Map<String, BufferEventClient> clients = new LinkedHashMap<>();
+        properties.getClients().forEach((name, client) -> {
+            ClientSettings settings = ClientSettings.of(name, client, properties.getDefaults());
+            BufferEventClient c = new BufferEventClient(settings, base, settings.connection.factory(base, instr.forClient(name)));
+            clients.put(name, c);
+        });
+        customizers.orderedStream().forEach(customizer -> clients.values().forEach(customizer::customize));
+        return new BufferEventClients(clients);
+    }
+
+    @Bean
+    static BufferEventClientBeanRegistrar bufferEventClientBeanRegistrar() {
+        return new BufferEventClientBeanRegistrar();
+    }
+}

@@ -1,0 +1,470 @@
+package io.github.bufferevent.autoconfigure;
+
+import io.github.bufferevent.BevEvent;
+import io.github.bufferevent.BevFlush;
+import io.github.bufferevent.BufferEvent;
+import io.github.bufferevent.BufferEventFactory;
+import io.github.bufferevent.Ev;
+import io.github.bufferevent.EvBuffer;
+import io.github.bufferevent.EventBase;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * A named client from {@code bufferevent.clients.<name>}: owns one connection to host:port,
+ * reconnects with exponential backoff and jitter (resolving the host again each time), and buffers
+ * writes made while disconnected (up to {@code max-pending-bytes}) to send them first after the
+ * reconnect.
+ *
+ * <p>Threads: {@link #write}, {@link #connect}, {@link #close} and every getter may be called from
+ * any thread. The {@link BufferEventClientHandler} runs on the loop thread.
+ */
+public final class BufferEventClient {
+
+    /** Where a client is in its life. */
+    public enum State {
+        /** Not started (connect-on-startup=false), or disconnected with reconnecting disabled. */
+        STOPPED,
+        /** Resolving the host or connecting. */
+        CONNECTING,
+        /** Connected. */
+        CONNECTED,
+        /** Waiting before the next reconnect attempt. */
+        BACKOFF,
+        /** Closing: writes are refused, pending output drains. */
+        CLOSING,
+        /** Closed for good. */
+        CLOSED
+    }
+
+    private static final Log LOG = LogFactory.getLog(BufferEventClient.class);
+
+    private final ClientSettings settings;
+    private final EventBase base;
+    private final BufferEventFactory factory;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final EvBuffer pending = new EvBuffer();
+    private final List<Consumer<BufferEvent>> configurers = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
+    private final BufferEvent.ReadCallback readCallback = this::onRead;
+    private final BufferEvent.EventCallback eventCallback = this::onEvent;
+
+    private volatile State state = State.STOPPED;
+    private volatile BufferEventClientHandler handler = BufferEventClientHandler.NONE;
+    private BufferEvent bev;
+    private volatile BufferEvent published;
+    private volatile int attempt;
+    private volatile long reconnects;
+    private volatile long pendingBytes;
+    private volatile Throwable lastError;
+    private volatile Instant lastErrorAt;
+    private volatile Instant connectedSince;
+    private volatile SocketAddress remoteAddress;
+
+    BufferEventClient(ClientSettings settings, EventBase base, BufferEventFactory factory) {
+        this.settings = settings;
+        this.base = base;
+        this.factory = factory;
+    }
+
+    /** The client's name (the key under {@code bufferevent.clients}). */
+    public String name() {
+        return settings.name;
+    }
+
+    /** The configured host. */
+    public String host() {
+        return settings.host;
+    }
+
+    /** The configured port. */
+    public int port() {
+        return settings.port;
+    }
+
+    /** Attaches the application's handler (replacing the previous one); null restores the default. */
+    public BufferEventClient setHandler(BufferEventClientHandler handler) {
+        this.handler = handler == null ? BufferEventClientHandler.NONE : handler;
+        return this;
+    }
+
+    /** Adds code that adjusts every new bufferevent of this client before it connects (on the loop thread). */
+    public BufferEventClient configureBufferEvent(Consumer<BufferEvent> configurer) {
+        configurers.add(Objects.requireNonNull(configurer, "configurer"));
+        return this;
+    }
+
+    /**
+     * Starts connecting (done at startup unless {@code connect-on-startup=false}). Does nothing if
+     * already started.
+     *
+     * @throws IllegalStateException if the client is closed
+     */
+    public void connect() {
+        lock.lock();
+        try {
+            if (state == State.CLOSING || state == State.CLOSED) {
+                throw new IllegalStateException("client '" + name() + "' is closed");
+            }
+            if (state != State.STOPPED) {
+                return;
+            }
+            state = State.CONNECTING;
+        } finally {
+            lock.unlock();
+        }
+        base.execute(this::attempt);
+    }
+
+    /**
+     * Writes {@code data}: straight to the connection when connected, else into the pending buffer
+     * that is sent first after the (re)connect. Any thread; each call's bytes stay contiguous.
+     *
+     * @throws PendingLimitExceededException if disconnected and the pending buffer would exceed max-pending-bytes
+     * @throws IllegalStateException if the client is closing or closed
+     */
+    public void write(byte[] data) {
+        write(data, 0, Objects.requireNonNull(data, "data").length);
+    }
+
+    /** Writes {@code len} bytes of {@code data} from {@code off}; see {@link #write(byte[])}. */
+    public void write(byte[] data, int off, int len) {
+        Objects.requireNonNull(data, "data");
+        Objects.checkFromIndexSize(off, len, data.length);
+        while (true) {
+            BufferEvent target;
+            lock.lock();
+            try {
+                State s = state;
+                if (s == State.CLOSING || s == State.CLOSED) {
+                    throw new IllegalStateException("client '" + name() + "' is " + s.name().toLowerCase() + "; writes are refused");
+                }
+                if (s == State.CONNECTED && bev != null) {
+                    target = bev;
+                } else {
+                    long have = pending.length();
+                    if (have + len > settings.maxPendingBytes) {
+                        throw new PendingLimitExceededException(name(), have, len, settings.maxPendingBytes);
+                    }
+                    pending.add(data, off, len);
+                    pendingBytes = pending.length();
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+            try {
+                target.write(data, off, len);
+                return;
+            } catch (IllegalStateException e) {
+                if (!target.isFreed()) {
+                    throw e;
+                }
+                // The connection went away between the check and the write: buffer it instead.
+            }
+        }
+    }
+
+    /** Writes {@code text} as UTF-8; see {@link #write(byte[])}. */
+    public void write(String text) {
+        write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Closes the client: writes are refused from now on, reconnecting stops, and the output
+     * written so far drains before the write side is shut down (the event base's graceful
+     * shutdown waits for it). Bytes pending while disconnected cannot be sent and are reported.
+     */
+    public void close() {
+        BufferEvent target;
+        long discarded = 0;
+        lock.lock();
+        try {
+            if (state == State.CLOSING || state == State.CLOSED) {
+                return;
+            }
+            State was = state;
+            target = bev;
+            if (target == null) {
+                discarded = dropPending();
+                state = State.CLOSED;
+            } else {
+                state = State.CLOSING;
+                if (was != State.CONNECTED) {
+                    target = null; // still connecting: the CONNECTED event sends pending output, then finishes
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (discarded > 0) {
+            LOG.warn("client '" + name() + "' closed while disconnected: " + discarded + " pending bytes could not be sent");
+        }
+        if (target != null) {
+            try {
+                target.flush(Ev.WRITE, BevFlush.FINISHED);
+            } catch (IllegalStateException freed) {
+                // disconnected meanwhile: onEvent has reported it
+            }
+        }
+        firstConnect.completeExceptionally(new IllegalStateException("client '" + name() + "' was closed"));
+    }
+
+    /**
+     * Waits until the client is connected for the first time.
+     *
+     * @return true if connected within {@code timeout}, false if it failed or timed out
+     */
+    public boolean awaitConnected(Duration timeout) {
+        try {
+            firstConnect.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return isConnected();
+        }
+    }
+
+    CompletableFuture<Void> firstConnect() {
+        return firstConnect;
+    }
+
+    ClientSettings settings() {
+        return settings;
+    }
+
+    // ------------------------------------------------------------------ state, any thread
+
+    /** The current state. */
+    public State state() {
+        return state;
+    }
+
+    /** Whether the connection is up. */
+    public boolean isConnected() {
+        return state == State.CONNECTED;
+    }
+
+    /** Consecutive failed attempts since the last successful connect (0 when connected). */
+    public int reconnectAttempt() {
+        return attempt;
+    }
+
+    /** Successful reconnects (connects after the first) so far. */
+    public long reconnects() {
+        return reconnects;
+    }
+
+    /** The last connection error, or null. */
+    public Throwable lastError() {
+        return lastError;
+    }
+
+    /** When the last error happened, or null. */
+    public Instant lastErrorAt() {
+        return lastErrorAt;
+    }
+
+    /** Since when the current connection is up, or null. */
+    public Instant connectedSince() {
+        return state == State.CONNECTED ? connectedSince : null;
+    }
+
+    /** The peer of the current (or last) connection, or null. */
+    public SocketAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    /** Bytes written while disconnected and waiting for the connection. */
+    public long pendingBytes() {
+        return pendingBytes;
+    }
+
+    /** Input bytes buffered on the current connection. */
+    public long bufferedInput() {
+        BufferEvent b = published;
+        return b == null ? 0 : b.bufferedInput();
+    }
+
+    /** Output bytes buffered on the current connection (not counting {@link #pendingBytes()}). */
+    public long bufferedOutput() {
+        BufferEvent b = published;
+        return b == null ? 0 : b.bufferedOutput();
+    }
+
+    /** The bufferevent of the current connection attempt, or null (for diagnostics and advanced use). */
+    public BufferEvent bufferEvent() {
+        return published;
+    }
+
+    @Override
+    public String toString() {
+        return "BufferEventClient[" + name() + " -> " + settings.host + ":" + settings.port + ", " + state + "]";
+    }
+
+    // ------------------------------------------------------------------ loop thread
+
+    private void attempt() {
+        lock.lock();
+        try {
+            if (state != State.CONNECTING && state != State.BACKOFF) {
+                return;
+            }
+            state = State.CONNECTING;
+            BufferEvent b = factory.socket();
+            for (Consumer<BufferEvent> c : configurers) {
+                c.accept(b);
+            }
+            b.setCallbacks(readCallback, null, eventCallback);
+            b.enable(Ev.READ);
+            bev = b;
+            published = b;
+            b.connectHostname(settings.host, settings.port);
+        } catch (Exception e) {
+            BufferEvent b = bev;
+            bev = null;
+            published = null;
+            if (b != null) {
+                b.free();
+            }
+            disconnected(BevEvent.ERROR, e, 0, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void onRead(BufferEvent b) {
+        if (b != bev) {
+            return;
+        }
+        handler.onRead(this, b.input()); // a throw is logged and counted by the bufferevent
+    }
+
+    private void onEvent(BufferEvent b, int events) {
+        if (b != bev) {
+            b.free();
+            return;
+        }
+        if ((events & BevEvent.CONNECTED) != 0) {
+            connected(b);
+            return;
+        }
+        Throwable cause = b.socketError();
+        if (cause == null && (events & BevEvent.TIMEOUT) != 0) {
+            cause = new TimeoutException(((events & BevEvent.READING) != 0 ? "read" : connectedSince == null ? "connect" : "write")
+                    + " timed out");
+        }
+        long unsent;
+        boolean wasConnected;
+        lock.lock();
+        try {
+            unsent = b.output().length();
+            wasConnected = state == State.CONNECTED || state == State.CLOSING && connectedSince != null;
+            b.free();
+            bev = null;
+            published = null;
+            disconnected(events, cause, unsent, wasConnected);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            handler.onDisconnected(this, events, cause, unsent);
+        } catch (RuntimeException e) {
+            LOG.error("the handler of client '" + name() + "' threw in onDisconnected", e);
+        }
+    }
+
+    private void connected(BufferEvent b) {
+        boolean closing;
+        lock.lock();
+        try {
+            closing = state == State.CLOSING;
+            b.writeBuffer(pending);
+            pendingBytes = 0;
+            remoteAddress = b.remoteAddress();
+            connectedSince = Instant.now();
+            if (attempt > 0 || reconnects > 0 || firstConnect.isDone()) {
+                reconnects++;
+                LOG.info("client '" + name() + "' connected to " + remoteAddress + " after " + attempt + " failed attempts");
+            }
+            attempt = 0;
+            if (closing) {
+                b.flush(Ev.WRITE, BevFlush.FINISHED);
+            } else {
+                state = State.CONNECTED;
+            }
+        } finally {
+            lock.unlock();
+        }
+        firstConnect.complete(null);
+        if (!closing) {
+            try {
+                handler.onConnected(this);
+            } catch (RuntimeException e) {
+                LOG.error("the handler of client '" + name() + "' threw in onConnected", e);
+            }
+        }
+    }
+
+    /** Lock held: record the failure and decide what comes next. */
+    private void disconnected(int events, Throwable cause, long unsent, boolean wasConnected) {
+        lastError = cause;
+        lastErrorAt = Instant.now();
+        connectedSince = null;
+        String what = BevEvent.toString(events) + (cause == null ? "" : ": " + cause);
+        if (unsent > 0) {
+            LOG.warn("client '" + name() + "' lost its connection with " + unsent + " bytes not yet sent (" + what + ")");
+        }
+        if (state == State.CLOSING || state == State.CLOSED) {
+            long dropped = dropPending();
+            if (dropped > 0) {
+                LOG.warn("client '" + name() + "' closed: " + dropped + " pending bytes could not be sent");
+            }
+            state = State.CLOSED;
+            return;
+        }
+        if (!wasConnected && !firstConnect.isDone() && settings.required) {
+            firstConnect.completeExceptionally(cause != null ? cause : new IllegalStateException(what));
+        }
+        if (!settings.reconnect) {
+            state = State.STOPPED;
+            LOG.warn("client '" + name() + "' disconnected from " + settings.host + ":" + settings.port + " (" + what
+                    + "); reconnecting is disabled");
+            return;
+        }
+        int n = ++attempt;
+        long delay = settings.backoffNanos(n, ThreadLocalRandom.current().nextDouble());
+        state = State.BACKOFF;
+        String message = "client '" + name() + "' " + (wasConnected ? "lost its connection to " : "cannot connect to ")
+                + settings.host + ":" + settings.port + " (" + what + "); retrying in " + TimeUnit.NANOSECONDS.toMillis(delay)
+                + " ms (attempt " + n + ")";
+        if (Integer.bitCount(n) == 1) {
+            LOG.warn(message);
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug(message);
+        }
+        base.once(Duration.ofNanos(delay), this::attempt);
+    }
+
+    private long dropPending() {
+        long n = pending.length();
+        pending.drain(n);
+        pendingBytes = 0;
+        return n;
+    }
+}

@@ -1,0 +1,30 @@
+package io.github.bufferevent.autoconfigure;
+
+import io.github.bufferevent.Instrumentation;
+
+/**
+ * Where the starter gets its {@link Instrumentation}: one for the event loop and one per client
+ * name ({@code "default"} for the {@code BufferEventFactory} bean). Declare a bean of this type to
+ * plug metrics in; the metrics auto-configuration provides a Micrometer one. Called on the thread
+ * that builds the beans.
+ */
+public interface BufferEventInstrumentation {
+
+    /** Records nothing. */
+    BufferEventInstrumentation NONE = new BufferEventInstrumentation() {
+    };
+
+    /** The instrumentation of the managed {@code EventBase} (loop turns). */
+    default Instrumentation forEventBase() {
+        return Instrumentation.NOOP;
+    }
+
+    /** The instrumentation of the bufferevents of the client (or factory) with this name. */
+    default Instrumentation forClient(String name) {
+        return Instrumentation.NOOP;
+    }
+
+    /** A client with this name was removed: its meters may go. */
+    default void clientRemoved(String name) {
+    }
+}

@@ -1,0 +1,356 @@
+package io.github.bufferevent.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Settings of the bufferevent starter, under the {@code bufferevent} prefix. Bound once at
+ * startup; read on the thread that builds the beans.
+ */
+@ConfigurationProperties("bufferevent")
+public class BufferEventProperties {
+
+    /** Whether the starter creates its EventBase, factory and clients. */
+    private boolean enabled = true;
+
+    /** The managed event loop. */
+    private final EventBaseSettings eventBase = new EventBaseSettings();
+
+    /** Settings every bufferevent gets unless a client overrides them. */
+    private final Connection defaults = Connection.withDefaults();
+
+    /** Named clients, each owning one connection to host:port. */
+    private final Map<String, Client> clients = new LinkedHashMap<>();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public EventBaseSettings getEventBase() {
+        return eventBase;
+    }
+
+    public Connection getDefaults() {
+        return defaults;
+    }
+
+    public Map<String, Client> getClients() {
+        return clients;
+    }
+
+    /** The managed event loop: {@code bufferevent.event-base.*}. */
+    public static class EventBaseSettings {
+
+        /** Name of the selector thread that runs the loop. */
+        private String threadName = "bufferevent-loop";
+
+        /**
+         * How long context shutdown waits for pending output to drain before the remaining
+         * bufferevents are freed and the loop thread ends.
+         */
+        private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+        /** A loop turn longer than this is reported as blocking the loop (WARN with the loop thread's stack). */
+        private Duration blockedThreshold = Duration.ofMillis(100);
+
+        public String getThreadName() {
+            return threadName;
+        }
+
+        public void setThreadName(String threadName) {
+            this.threadName = threadName;
+        }
+
+        public Duration getShutdownTimeout() {
+            return shutdownTimeout;
+        }
+
+        public void setShutdownTimeout(Duration shutdownTimeout) {
+            this.shutdownTimeout = shutdownTimeout;
+        }
+
+        public Duration getBlockedThreshold() {
+            return blockedThreshold;
+        }
+
+        public void setBlockedThreshold(Duration blockedThreshold) {
+            this.blockedThreshold = blockedThreshold;
+        }
+    }
+
+    /**
+     * Settings of one bufferevent: {@code bufferevent.defaults.*}, and per client, where an unset
+     * value falls back to the default.
+     */
+    public static class Connection {
+
+        /** How long a connect (including resolving the host name) may take; reported as WRITING|TIMEOUT. */
+        private Duration connectTimeout;
+
+        /** Idle time allowed while reading; unset or 0 for none. */
+        private Duration readTimeout;
+
+        /** Time allowed without write progress while output is pending; unset or 0 for none. */
+        private Duration writeTimeout;
+
+        /** Read watermarks. */
+        private final ReadWatermark readWatermark = new ReadWatermark();
+
+        /** Write watermark. */
+        private final WriteWatermark writeWatermark = new WriteWatermark();
+
+        /** The most bytes one read takes from the socket. */
+        private DataSize maxSingleRead;
+
+        /** The most bytes one write hands to the socket. */
+        private DataSize maxSingleWrite;
+
+        /** BevOption names: CLOSE_ON_FREE, THREADSAFE, DEFER_CALLBACKS, UNLOCK_CALLBACKS. */
+        private List<String> options;
+
+        static Connection withDefaults() {
+            Connection c = new Connection();
+            c.connectTimeout = Duration.ofSeconds(5);
+            c.readTimeout = Duration.ZERO;
+            c.writeTimeout = Duration.ofSeconds(30);
+            c.readWatermark.low = DataSize.ofBytes(0);
+            c.readWatermark.high = DataSize.ofBytes(0);
+            c.writeWatermark.low = DataSize.ofBytes(0);
+            c.maxSingleRead = DataSize.ofKilobytes(16);
+            c.maxSingleWrite = DataSize.ofKilobytes(16);
+            c.options = new ArrayList<>(List.of("THREADSAFE", "CLOSE_ON_FREE"));
+            return c;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getReadTimeout() {
+            return readTimeout;
+        }
+
+        public void setReadTimeout(Duration readTimeout) {
+            this.readTimeout = readTimeout;
+        }
+
+        public Duration getWriteTimeout() {
+            return writeTimeout;
+        }
+
+        public void setWriteTimeout(Duration writeTimeout) {
+            this.writeTimeout = writeTimeout;
+        }
+
+        public ReadWatermark getReadWatermark() {
+            return readWatermark;
+        }
+
+        public WriteWatermark getWriteWatermark() {
+            return writeWatermark;
+        }
+
+        public DataSize getMaxSingleRead() {
+            return maxSingleRead;
+        }
+
+        public void setMaxSingleRead(DataSize maxSingleRead) {
+            this.maxSingleRead = maxSingleRead;
+        }
+
+        public DataSize getMaxSingleWrite() {
+            return maxSingleWrite;
+        }
+
+        public void setMaxSingleWrite(DataSize maxSingleWrite) {
+            this.maxSingleWrite = maxSingleWrite;
+        }
+
+        public List<String> getOptions() {
+            return options;
+        }
+
+        public void setOptions(List<String> options) {
+            this.options = options;
+        }
+    }
+
+    /** {@code read-watermark.low} / {@code .high}. */
+    public static class ReadWatermark {
+
+        /** The read callback runs only once the input holds at least this much. */
+        private DataSize low;
+
+        /** Reading suspends while the input holds this much; 0 for unlimited. */
+        private DataSize high;
+
+        public DataSize getLow() {
+            return low;
+        }
+
+        public void setLow(DataSize low) {
+            this.low = low;
+        }
+
+        public DataSize getHigh() {
+            return high;
+        }
+
+        public void setHigh(DataSize high) {
+            this.high = high;
+        }
+    }
+
+    /** {@code write-watermark.low}. */
+    public static class WriteWatermark {
+
+        /** The write callback runs once the output drains to this much or less. */
+        private DataSize low;
+
+        public DataSize getLow() {
+            return low;
+        }
+
+        public void setLow(DataSize low) {
+            this.low = low;
+        }
+    }
+
+    /** One named client: {@code bufferevent.clients.<name>.*}; unset connection settings fall back to the defaults. */
+    public static class Client extends Connection {
+
+        /** Host name or address to connect to (resolved again on every reconnect). */
+        private String host;
+
+        /** TCP port, 1..65535. */
+        private Integer port;
+
+        /** Whether to connect when the application starts. */
+        private boolean connectOnStartup = true;
+
+        /** Whether startup fails when the first connect does not succeed within the connect timeout. */
+        private boolean required;
+
+        /** Most bytes buffered by writes made while disconnected; further writes are rejected. */
+        private DataSize maxPendingBytes = DataSize.ofMegabytes(1);
+
+        /** Reconnecting after the connection fails or closes. */
+        private final Reconnect reconnect = new Reconnect();
+
+        public String getHost() {
+            return host;
+        }
+
+        public void setHost(String host) {
+            this.host = host;
+        }
+
+        public Integer getPort() {
+            return port;
+        }
+
+        public void setPort(Integer port) {
+            this.port = port;
+        }
+
+        public boolean isConnectOnStartup() {
+            return connectOnStartup;
+        }
+
+        public void setConnectOnStartup(boolean connectOnStartup) {
+            this.connectOnStartup = connectOnStartup;
+        }
+
+        public boolean isRequired() {
+            return required;
+        }
+
+        public void setRequired(boolean required) {
+            this.required = required;
+        }
+
+        public DataSize getMaxPendingBytes() {
+            return maxPendingBytes;
+        }
+
+        public void setMaxPendingBytes(DataSize maxPendingBytes) {
+            this.maxPendingBytes = maxPendingBytes;
+        }
+
+        public Reconnect getReconnect() {
+            return reconnect;
+        }
+    }
+
+    /** {@code bufferevent.clients.<name>.reconnect.*}: exponential backoff with jitter. */
+    public static class Reconnect {
+
+        /** Whether the client reconnects after a failure or a close by the peer. */
+        private boolean enabled = true;
+
+        /** Delay before the first reconnect attempt. */
+        private Duration initialBackoff = Duration.ofMillis(100);
+
+        /** Upper bound of the delay between attempts. */
+        private Duration maxBackoff = Duration.ofSeconds(30);
+
+        /** Factor applied to the delay after each failed attempt (>= 1). */
+        private double multiplier = 2.0;
+
+        /** Random spread of each delay, as a fraction in 0..1 (0.2 = +/-20%). */
+        private double jitter = 0.2;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Duration getInitialBackoff() {
+            return initialBackoff;
+        }
+
+        public void setInitialBackoff(Duration initialBackoff) {
+            this.initialBackoff = initialBackoff;
+        }
+
+        public Duration getMaxBackoff() {
+            return maxBackoff;
+        }
+
+        public void setMaxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+        }
+
+        public double getMultiplier() {
+            return multiplier;
+        }
+
+        public void setMultiplier(double multiplier) {
+            this.multiplier = multiplier;
+        }
+
+        public double getJitter() {
+            return jitter;
+        }
+
+        public void setJitter(double jitter) {
+            this.jitter = jitter;
+        }
+    }
+}

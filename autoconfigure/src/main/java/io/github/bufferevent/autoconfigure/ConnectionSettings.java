@@ -1,0 +1,147 @@
+package io.github.bufferevent.autoconfigure;
+
+import io.github.bufferevent.BevOption;
+import io.github.bufferevent.BufferEventFactory;
+import io.github.bufferevent.EventBase;
+import io.github.bufferevent.Instrumentation;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The settings of one bufferevent after merging a client's overrides over the defaults and
+ * checking every value; each failure names the property it came from. Immutable.
+ */
+final class ConnectionSettings {
+
+    private static final String ALLOWED_OPTIONS = Arrays.stream(BevOption.values()).map(Enum::name)
+            .collect(Collectors.joining(", "));
+
+    final Duration connectTimeout;
+    final Duration readTimeout;
+    final Duration writeTimeout;
+    final long readLow;
+    final long readHigh;
+    final long writeLow;
+    final int maxSingleRead;
+    final int maxSingleWrite;
+    final EnumSet<BevOption> options;
+
+    private ConnectionSettings(Merger m) {
+        connectTimeout = m.duration("connect-timeout", BufferEventProperties.Connection::getConnectTimeout);
+        readTimeout = m.duration("read-timeout", BufferEventProperties.Connection::getReadTimeout);
+        writeTimeout = m.duration("write-timeout", BufferEventProperties.Connection::getWriteTimeout);
+        readLow = m.size("read-watermark.low", c -> c.getReadWatermark().getLow(), Long.MAX_VALUE);
+        readHigh = m.size("read-watermark.high", c -> c.getReadWatermark().getHigh(), Long.MAX_VALUE);
+        writeLow = m.size("write-watermark.low", c -> c.getWriteWatermark().getLow(), Long.MAX_VALUE);
+        maxSingleRead = (int) m.positiveSize("max-single-read", BufferEventProperties.Connection::getMaxSingleRead);
+        maxSingleWrite = (int) m.positiveSize("max-single-write", BufferEventProperties.Connection::getMaxSingleWrite);
+        options = m.options();
+        if (readHigh > 0 && readLow > readHigh) {
+            throw new InvalidBufferEventPropertyException(m.source("read-watermark.low", c -> c.getReadWatermark().getLow()),
+                    DataSize.ofBytes(readLow), "a size no larger than read-watermark.high (" + DataSize.ofBytes(readHigh) + ")");
+        }
+    }
+
+    /** The defaults alone, named {@code bufferevent.defaults.*}. */
+    static ConnectionSettings ofDefaults(BufferEventProperties.Connection defaults) {
+        return new ConnectionSettings(new Merger("bufferevent.defaults.", defaults, null, null));
+    }
+
+    /** A client's overrides over the defaults. */
+    static ConnectionSettings ofClient(String name, BufferEventProperties.Connection defaults, BufferEventProperties.Connection client) {
+        return new ConnectionSettings(new Merger("bufferevent.defaults.", defaults, "bufferevent.clients." + name + ".", client));
+    }
+
+    /** A factory on {@code base} that hands out bufferevents with these settings. */
+    BufferEventFactory factory(EventBase base, Instrumentation instrumentation) {
+        return BufferEventFactory.builder(base)
+                .options(options.toArray(new BevOption[0]))
+                .timeouts(readTimeout, writeTimeout)
+                .connectTimeout(connectTimeout)
+                .readWatermark(readLow, readHigh)
+                .writeWatermark(writeLow)
+                .maxSingleRead(maxSingleRead)
+                .maxSingleWrite(maxSingleWrite)
+                .instrumentation(instrumentation)
+                .build();
+    }
+
+    /** Picks each value from the client when set there, else from the defaults, remembering where it came from. */
+    private static final class Merger {
+        private final String defaultsPrefix;
+        private final BufferEventProperties.Connection defaults;
+        private final String clientPrefix;
+        private final BufferEventProperties.Connection client;
+
+        Merger(String defaultsPrefix, BufferEventProperties.Connection defaults, String clientPrefix,
+                BufferEventProperties.Connection client) {
+            this.defaultsPrefix = defaultsPrefix;
+            this.defaults = defaults;
+            this.clientPrefix = clientPrefix;
+            this.client = client;
+        }
+
+        <T> T pick(Function<BufferEventProperties.Connection, T> getter) {
+            T value = client == null ? null : getter.apply(client);
+            return value != null ? value : getter.apply(defaults);
+        }
+
+        String source(String key, Function<BufferEventProperties.Connection, ?> getter) {
+            return (client != null && getter.apply(client) != null ? clientPrefix : defaultsPrefix) + key;
+        }
+
+        Duration duration(String key, Function<BufferEventProperties.Connection, Duration> getter) {
+            Duration d = pick(getter);
+            if (d != null && d.isNegative()) {
+                throw new InvalidBufferEventPropertyException(source(key, getter), d, "a duration of 0 or more (0 or unset: none)");
+            }
+            return d == null || d.isZero() ? null : d;
+        }
+
+        long size(String key, Function<BufferEventProperties.Connection, DataSize> getter, long max) {
+            DataSize s = pick(getter);
+            if (s == null) {
+                return 0;
+            }
+            if (s.isNegative() || s.toBytes() > max) {
+                throw new InvalidBufferEventPropertyException(source(key, getter), s, "a size of 0B or more");
+            }
+            return s.toBytes();
+        }
+
+        long positiveSize(String key, Function<BufferEventProperties.Connection, DataSize> getter) {
+            DataSize s = pick(getter);
+            if (s == null) {
+                return 0; // the library default
+            }
+            if (s.toBytes() < 1 || s.toBytes() > Integer.MAX_VALUE) {
+                throw new InvalidBufferEventPropertyException(source(key, getter), s, "a size in 1B.." + Integer.MAX_VALUE + "B");
+            }
+            return s.toBytes();
+        }
+
+        EnumSet<BevOption> options() {
+            List<String> names = pick(BufferEventProperties.Connection::getOptions);
+            EnumSet<BevOption> set = EnumSet.noneOf(BevOption.class);
+            if (names == null) {
+                return set;
+            }
+            for (String n : names) {
+                String normalized = n == null ? "" : n.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+                try {
+                    set.add(BevOption.valueOf(normalized));
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidBufferEventPropertyException(source("options", BufferEventProperties.Connection::getOptions), n,
+                            "a list of option names from: " + ALLOWED_OPTIONS);
+                }
+            }
+            return set;
+        }
+    }
+}
