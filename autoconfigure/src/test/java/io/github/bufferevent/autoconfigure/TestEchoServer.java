@@ -95,8 +95,14 @@ final class TestEchoServer implements AutoCloseable {
     synchronized void stop() throws IOException {
         server.close();
         for (Socket s : sockets) {
-            s.setSoLinger(true, 0);
-            s.close();
+            if (!s.isClosed()) {
+                try {
+                    s.setSoLinger(true, 0); // reset, as a crashed server would
+                } catch (IOException alreadyClosed) {
+                    // closed by its connection thread meanwhile
+                }
+                s.close();
+            }
         }
         sockets.clear();
     }
