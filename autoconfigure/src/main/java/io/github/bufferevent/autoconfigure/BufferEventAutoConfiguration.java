@@ -4,7 +4,10 @@ import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.BeanFactoryAnnotationUtils;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -70,17 +73,34 @@ public final class BufferEventAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     BufferEventClients bufferEventClients(EventBase base, BufferEventProperties properties,
-            ObjectProvider<BufferEventInstrumentation> instrumentation, ObjectProvider<BufferEventClientCustomizer> customizers) {
+            ObjectProvider<BufferEventInstrumentation> instrumentation, ObjectProvider<BufferEventClientCustomizer> customizers,
+            ListableBeanFactory beanFactory) {
         BufferEventInstrumentation instr = instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE);
         ConnectionSettings.ofDefaults(properties.getDefaults()); // report a bad default under its own name first
         Map<String, BufferEventClient> clients = new LinkedHashMap<>();
         properties.getClients().forEach((name, client) -> {
             ClientSettings settings = ClientSettings.of(name, client, properties.getDefaults());
             BufferEventClient c = new BufferEventClient(settings, base, settings.connection.factory(base, instr.forClient(name)));
+            BufferEventClientHandler handler = handlerFor(beanFactory, name);
+            if (handler != null) {
+                c.setHandler(handler);
+            }
             clients.put(name, c);
         });
         customizers.orderedStream().forEach(customizer -> clients.values().forEach(customizer::customize));
         return new BufferEventClients(clients);
+    }
+
+    /** The {@link BufferEventClientHandler} bean qualified (or named) with the client's name, if any. */
+    private static BufferEventClientHandler handlerFor(ListableBeanFactory beanFactory, String name) {
+        if (beanFactory.getBeanNamesForType(BufferEventClientHandler.class).length == 0) {
+            return null;
+        }
+        try {
+            return BeanFactoryAnnotationUtils.qualifiedBeanOfType(beanFactory, BufferEventClientHandler.class, name);
+        } catch (NoSuchBeanDefinitionException none) {
+            return null;
+        }
     }
 
     @Bean

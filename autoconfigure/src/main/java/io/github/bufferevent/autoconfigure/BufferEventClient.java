@@ -101,6 +101,11 @@ public final class BufferEventClient {
         return this;
     }
 
+    /** The attached handler ({@link BufferEventClientHandler#NONE} until one is set). */
+    public BufferEventClientHandler handler() {
+        return handler;
+    }
+
     /** Adds code that adjusts every new bufferevent of this client before it connects (on the loop thread). */
     public BufferEventClient configureBufferEvent(Consumer<BufferEvent> configurer) {
         configurers.add(Objects.requireNonNull(configurer, "configurer"));

@@ -1,5 +1,7 @@
 package io.github.bufferevent.autoconfigure;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import io.github.bufferevent.EventBase;
 import java.time.Duration;
 import org.springframework.context.SmartLifecycle;
@@ -15,7 +17,7 @@ final class EventBaseLifecycle implements SmartLifecycle {
     /** Below the web server's phases (graceful shutdown at DEFAULT_PHASE - 1024, stop at - 2048). */
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
-    private static final System.Logger LOG = System.getLogger(EventBaseLifecycle.class.getName());
+    private static final Log LOG = LogFactory.getLog(EventBaseLifecycle.class);
 
     private final EventBase base;
     private final Duration shutdownTimeout;
@@ -42,7 +44,7 @@ final class EventBaseLifecycle implements SmartLifecycle {
         }
         boolean drained = base.shutdownGracefully(shutdownTimeout);
         if (!drained) {
-            LOG.log(System.Logger.Level.WARNING, "bufferevent: pending output was not drained within " + shutdownTimeout
+            LOG.warn("bufferevent: pending output was not drained within " + shutdownTimeout
                     + " (bufferevent.event-base.shutdown-timeout); the rest was discarded");
         }
     }

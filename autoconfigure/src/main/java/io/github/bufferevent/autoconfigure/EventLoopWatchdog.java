@@ -1,5 +1,7 @@
 package io.github.bufferevent.autoconfigure;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import io.github.bufferevent.EventBase;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -16,7 +18,7 @@ import java.util.function.LongConsumer;
  */
 public final class EventLoopWatchdog implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(EventLoopWatchdog.class.getName());
+    private static final Log LOG = LogFactory.getLog(EventLoopWatchdog.class);
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final EventBase base;
@@ -78,11 +80,11 @@ public final class EventLoopWatchdog implements AutoCloseable {
             }
             String more = suppressed > 0 ? " (" + suppressed + " more blocked turns were not logged)" : "";
             suppressed = 0;
-            LOG.log(System.Logger.Level.WARNING, "bufferevent loop thread '" + (loop == null ? "?" : loop.getName())
+            LOG.warn("bufferevent loop thread '" + (loop == null ? "?" : loop.getName())
                     + "' has been blocked for " + TimeUnit.NANOSECONDS.toMillis(running) + " ms (threshold "
                     + TimeUnit.NANOSECONDS.toMillis(thresholdNanos) + " ms): a callback must not block" + more, stack);
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.DEBUG, "watchdog check failed", t);
+            LOG.debug("watchdog check failed", t);
         }
     }
 

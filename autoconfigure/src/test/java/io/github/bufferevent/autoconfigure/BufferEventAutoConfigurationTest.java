@@ -197,4 +197,52 @@ class BufferEventAutoConfigurationTest {
                     assertThat(analysis.getAction()).isEqualTo("Set 'bufferevent.clients.redis.port' to a port in 1..65535.");
                 });
     }
+
+    @Test
+    void theFailureAnalyzerIsRegistered() throws Exception {
+        java.util.List<String> analyzers = new java.util.ArrayList<>();
+        for (java.net.URL url : java.util.Collections.list(getClass().getClassLoader().getResources("META-INF/spring.factories"))) {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = url.openStream()) {
+                p.load(in);
+            }
+            String names = p.getProperty("org.springframework.boot.diagnostics.FailureAnalyzer", "");
+            analyzers.addAll(java.util.Arrays.asList(names.split("\\s*,\\s*")));
+        }
+        assertThat(analyzers).contains(InvalidBufferEventPropertyFailureAnalyzer.class.getName());
+    }
+
+    @Test
+    void aHandlerBeanQualifiedWithTheClientNameIsAttached() {
+        BufferEventClientHandler mine = new BufferEventClientHandler() {
+        };
+        runner.withPropertyValues("bufferevent.clients.echo.host=localhost", "bufferevent.clients.echo.port=7",
+                "bufferevent.clients.echo.connect-on-startup=false", "bufferevent.clients.other.host=localhost",
+                "bufferevent.clients.other.port=8", "bufferevent.clients.other.connect-on-startup=false")
+                .withBean("echo", BufferEventClientHandler.class, () -> mine).run(context -> {
+                    BufferEventClients clients = context.getBean(BufferEventClients.class);
+                    assertThat(clients.get("echo").handler()).isSameAs(mine);
+                    assertThat(clients.get("other").handler()).isSameAs(BufferEventClientHandler.NONE);
+                });
+    }
+
+    @Test
+    void theWatchdogCountsACallbackThatBlocksTheLoopOnce() {
+        runner.withPropertyValues("bufferevent.event-base.blocked-threshold=100ms").run(context -> {
+            EventLoopWatchdog watchdog = context.getBean(EventLoopWatchdog.class);
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            context.getBean(EventBase.class).execute(() -> {
+                try {
+                    Thread.sleep(400); // the misbehaving callback under test
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                done.countDown();
+            });
+            assertThat(done.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(5)).until(() -> watchdog.blockedTurns() == 1);
+            context.getBean(EventBase.class).execute(() -> { });
+            assertThat(watchdog.blockedTurns()).isEqualTo(1);
+        });
+    }
 }

@@ -51,6 +51,7 @@ class StarterApplicationTest {
         final List<String> replies = new CopyOnWriteArrayList<>();
 
         @Bean
+        @Qualifier("echo")
         BufferEventClientHandler echoHandler() {
             return new BufferEventClientHandler() {
                 @Override
@@ -61,11 +62,6 @@ class StarterApplicationTest {
                     }
                 }
             };
-        }
-
-        @Bean
-        io.github.bufferevent.autoconfigure.BufferEventClientCustomizer attachHandler(BufferEventClientHandler handler) {
-            return client -> client.setHandler(handler);
         }
     }
 
