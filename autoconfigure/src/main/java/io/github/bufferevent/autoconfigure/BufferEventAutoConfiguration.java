@@ -88,7 +88,7 @@ public final class BufferEventAutoConfiguration {
             clients.put(name, c);
         });
         customizers.orderedStream().forEach(customizer -> clients.values().forEach(customizer::customize));
-        return new BufferEventClients(clients);
+        return new BufferEventClients(clients, instr);
     }
 
     /** The {@link BufferEventClientHandler} bean qualified (or named) with the client's name, if any. */

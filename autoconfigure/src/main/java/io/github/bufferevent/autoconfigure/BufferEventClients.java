@@ -21,11 +21,13 @@ public final class BufferEventClients implements SmartLifecycle {
     /** After the event base starts, before it stops; below the web server's phases. */
     static final int PHASE = EventBaseLifecycle.PHASE + 1024;
 
-    private final Map<String, BufferEventClient> clients;
+    private volatile Map<String, BufferEventClient> clients;
+    private final BufferEventInstrumentation instrumentation;
     private volatile boolean running;
 
-    BufferEventClients(Map<String, BufferEventClient> clients) {
+    BufferEventClients(Map<String, BufferEventClient> clients, BufferEventInstrumentation instrumentation) {
         this.clients = Collections.unmodifiableMap(new LinkedHashMap<>(clients));
+        this.instrumentation = instrumentation;
     }
 
     /**
@@ -44,6 +46,23 @@ public final class BufferEventClients implements SmartLifecycle {
     /** The client named {@code name}, or null. */
     public BufferEventClient find(String name) {
         return clients.get(name);
+    }
+
+    /**
+     * Closes the client named {@code name} (its output drains, as on shutdown), forgets it and
+     * removes its meters. Returns the removed client, or null if there was none.
+     */
+    public synchronized BufferEventClient remove(String name) {
+        BufferEventClient client = clients.get(name);
+        if (client == null) {
+            return null;
+        }
+        Map<String, BufferEventClient> rest = new LinkedHashMap<>(clients);
+        rest.remove(name);
+        clients = Collections.unmodifiableMap(rest);
+        client.close();
+        instrumentation.clientRemoved(name);
+        return client;
     }
 
     /** Every client, in configuration order. */

@@ -1,0 +1,45 @@
+package io.github.bufferevent.autoconfigure.metrics;
+
+/**
+ * Every meter the starter registers, with its tags. Names follow Micrometer's dotted lowercase
+ * convention ({@code bufferevent_connects_total} in Prometheus). The {@code client} tag is the
+ * configured client name, a name given with {@code BufferEventInstrumentation.forClient}, or
+ * {@code default}; never a remote address or port.
+ */
+public final class BufferEventMeters {
+
+    /** Counter of finished connect attempts; tags {@code client}, {@code outcome}. */
+    public static final String CONNECTS = "bufferevent.connects";
+    /** Timer of connect attempts (resolution included); tags {@code client}, {@code outcome}. */
+    public static final String CONNECT_DURATION = "bufferevent.connect.duration";
+    /** Counter of errors; tags {@code client}, {@code kind}. */
+    public static final String ERRORS = "bufferevent.errors";
+    /** Gauge of bytes buffered in live bufferevents (base unit bytes); tags {@code client}, {@code direction} = input | output. */
+    public static final String BUFFERED_BYTES = "bufferevent.buffered.bytes";
+    /** Counter of bytes moved through sockets (base unit bytes); tags {@code client}, {@code direction} = read | written. */
+    public static final String BYTES = "bufferevent.bytes";
+    /** Gauge of established connections; tag {@code client}. */
+    public static final String CONNECTIONS_ACTIVE = "bufferevent.connections.active";
+    /** Counter of connections that ended; tags {@code client}, {@code reason}. */
+    public static final String DISCONNECTS = "bufferevent.disconnects";
+    /** Timer of loop turns (the work after each selector wake-up). */
+    public static final String TURN_DURATION = "bufferevent.eventbase.turn.duration";
+    /** Gauge of tasks handed to the loop and not yet run. */
+    public static final String TASKS_PENDING = "bufferevent.eventbase.tasks.pending";
+    /** Counter of loop turns longer than {@code bufferevent.event-base.blocked-threshold}. */
+    public static final String BLOCKED = "bufferevent.eventbase.blocked";
+
+    /** Tag: the client name. */
+    public static final String TAG_CLIENT = "client";
+    /** Tag of connects: success | refused | timeout | unresolved | error. */
+    public static final String TAG_OUTCOME = "outcome";
+    /** Tag of errors: connect | read | write | dns | timeout | callback. */
+    public static final String TAG_KIND = "kind";
+    /** Tag of buffered bytes (input | output) and bytes (read | written). */
+    public static final String TAG_DIRECTION = "direction";
+    /** Tag of disconnects: eof | error | timeout | closed. */
+    public static final String TAG_REASON = "reason";
+
+    private BufferEventMeters() {
+    }
+}
