@@ -1,0 +1,18 @@
+package io.github.bufferevent.demo;
+
+import io.github.bufferevent.autoconfigure.BufferEventClient;
+
+/** The client is not connected, or lost its connection while a reply was awaited. */
+final class ClientDisconnectedException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    ClientDisconnectedException(BufferEventClient client) {
+        super("client '" + client.name() + "' is not connected (state " + client.state()
+                + (client.lastError() == null ? "" : ", last error: " + client.lastError()) + ")");
+    }
+
+    ClientDisconnectedException(BufferEventClient client, String events, Throwable cause) {
+        super("client '" + client.name() + "' lost its connection (" + events + (cause == null ? "" : ": " + cause) + ")", cause);
+    }
+}

@@ -1,0 +1,37 @@
+package io.github.bufferevent.demo;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.env.Environment;
+
+/**
+ * A TCP-probe service on the bufferevent starter: named clients from properties (by default one
+ * called {@code echo}, connected to an in-process line server), a REST API to exchange lines and
+ * drive load, actuator metrics and health, and a live dashboard at {@code /}.
+ */
+@SpringBootApplication
+public class DemoApplication {
+
+    private static final Log LOG = LogFactory.getLog(DemoApplication.class);
+
+    public static void main(String[] args) {
+        SpringApplication.run(DemoApplication.class, args);
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void logUrls(ApplicationReadyEvent event) {
+        Environment env = event.getApplicationContext().getEnvironment();
+        String base = "http://localhost:" + env.getProperty("local.server.port", env.getProperty("server.port", "8080"));
+        LOG.info("\n\n  bufferevent demo is up:\n"
+                + "    dashboard   " + base + "/\n"
+                + "    clients     " + base + "/api/clients\n"
+                + "    exchange    curl -s -X POST -d 'hello' " + base + "/api/clients/echo/exchange\n"
+                + "    load        curl -s -X POST '" + base + "/api/clients/echo/load?messages=100000&concurrency=16'\n"
+                + "    prometheus  " + base + "/actuator/prometheus\n"
+                + "    endpoint    " + base + "/actuator/bufferevents\n");
+    }
+}

@@ -1,0 +1,86 @@
+package io.github.bufferevent.demo;
+
+import io.github.bufferevent.EventBase;
+import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.autoconfigure.BufferEventClients;
+import io.github.bufferevent.autoconfigure.metrics.BufferEventMeters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code GET /api/stats}: the starter's meters per client, read from the application's own
+ * {@link MeterRegistry}, in the shape the dashboard charts (counters are totals; the page turns
+ * them into rates).
+ */
+@RestController
+class StatsController {
+
+    private final MeterRegistry registry;
+    private final BufferEventClients clients;
+    private final EventBase base;
+
+    StatsController(MeterRegistry registry, BufferEventClients clients, EventBase base) {
+        this.registry = registry;
+        this.clients = clients;
+        this.base = base;
+    }
+
+    @GetMapping("/api/stats")
+    Map<String, Object> stats() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("timeMillis", System.currentTimeMillis());
+        Map<String, Object> loop = new LinkedHashMap<>();
+        loop.put("turns", base.turns());
+        loop.put("pendingTasks", base.pendingTasks());
+        loop.put("longestTurnMicros", base.longestTurnNanos() / 1000);
+        loop.put("blocked", counter(BufferEventMeters.BLOCKED));
+        out.put("eventBase", loop);
+        Map<String, Object> perClient = new LinkedHashMap<>();
+        for (BufferEventClient c : clients.all()) {
+            String n = c.name();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("state", c.state().name());
+            m.put("connects", tagged(BufferEventMeters.CONNECTS, n, BufferEventMeters.TAG_OUTCOME));
+            m.put("errors", tagged(BufferEventMeters.ERRORS, n, BufferEventMeters.TAG_KIND));
+            m.put("disconnects", tagged(BufferEventMeters.DISCONNECTS, n, BufferEventMeters.TAG_REASON));
+            m.put("bytesRead", counter(BufferEventMeters.BYTES, n, "read"));
+            m.put("bytesWritten", counter(BufferEventMeters.BYTES, n, "written"));
+            m.put("bufferedInput", gauge(BufferEventMeters.BUFFERED_BYTES, n, "input"));
+            m.put("bufferedOutput", gauge(BufferEventMeters.BUFFERED_BYTES, n, "output"));
+            m.put("pendingBytes", c.pendingBytes());
+            Gauge active = registry.find(BufferEventMeters.CONNECTIONS_ACTIVE).tag(BufferEventMeters.TAG_CLIENT, n).gauge();
+            m.put("active", active == null ? 0 : (long) active.value());
+            perClient.put(n, m);
+        }
+        out.put("clients", perClient);
+        return out;
+    }
+
+    private long counter(String name) {
+        Counter c = registry.find(name).counter();
+        return c == null ? 0 : (long) c.count();
+    }
+
+    private long counter(String name, String client, String direction) {
+        Counter c = registry.find(name).tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).counter();
+        return c == null ? 0 : (long) c.count();
+    }
+
+    private long gauge(String name, String client, String direction) {
+        Gauge g = registry.find(name).tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).gauge();
+        return g == null ? 0 : (long) g.value();
+    }
+
+    private Map<String, Long> tagged(String name, String client, String tag) {
+        Map<String, Long> values = new LinkedHashMap<>();
+        for (Counter c : registry.find(name).tag(BufferEventMeters.TAG_CLIENT, client).counters()) {
+            values.put(c.getId().getTag(tag), (long) c.count());
+        }
+        return values;
+    }
+}
