@@ -11,7 +11,8 @@ const series = {
 const COLORS = { load: '#4cd694', read: '#5fb3ff', written: '#ffb84d', input: '#5fb3ff', output: '#ff6b6b', connects: '#4cd694', errors: '#ff6b6b' };
 let previous = null;
 let activeLoad = null;
-let lastReplied = 0;
+let previousReplies = null;
+let serverTime = 0; // rates use the server's clock: right even when the page's timers are throttled
 
 function push(arr, v) { arr.push(v); if (arr.length > HISTORY) arr.shift(); }
 function fmt(n) {
@@ -19,6 +20,12 @@ function fmt(n) {
   if (n >= 1e6) return (n / 1e6).toFixed(1) + 'M';
   if (n >= 1e3) return (n / 1e3).toFixed(1) + 'k';
   return String(Math.round(n));
+}
+function niceMax(v) {
+  if (v <= 0) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
 }
 function sum(obj) { return Object.values(obj || {}).reduce((a, b) => a + b, 0); }
 function escapeHtml(s) { return String(s ?? '').replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c])); }
@@ -29,12 +36,13 @@ function draw(canvasId, data) {
   const w = canvas.width, h = canvas.height, pad = 34;
   ctx.clearRect(0, 0, w, h);
   const all = Object.values(data).flat();
-  const max = Math.max(1, ...all);
+  const max = niceMax(Math.max(...all, 0));
   ctx.strokeStyle = '#24313f'; ctx.fillStyle = '#9fb0c2'; ctx.font = '10px ui-monospace, monospace';
   for (let i = 0; i <= 4; i++) {
     const y = h - pad / 2 - (h - pad) * i / 4;
     ctx.beginPath(); ctx.moveTo(pad, y); ctx.lineTo(w - 4, y); ctx.stroke();
-    ctx.fillText(fmt(max * i / 4), 2, y + 3);
+    const label = max * i / 4;
+    ctx.fillText(max < 10 ? label.toFixed(1) : fmt(label), 2, y + 3);
   }
   let legendX = pad;
   for (const [name, values] of Object.entries(data)) {
@@ -73,6 +81,7 @@ async function refreshClients() {
 
 async function refreshStats() {
   const s = await getJson('/api/stats');
+  serverTime = s.timeMillis;
   document.getElementById('loop').textContent =
     `loop: ${fmt(s.eventBase.turns)} turns · ${s.eventBase.pendingTasks} pending tasks · longest turn ${fmt(s.eventBase.longestTurnMicros)} µs · blocked ${s.eventBase.blocked}`;
   const clients = Object.values(s.clients);
@@ -97,11 +106,16 @@ async function refreshStats() {
 }
 
 async function refreshLoad() {
-  if (!activeLoad) { push(series.replies.load, 0); return; }
-  const p = await getJson('/api/loads/' + activeLoad.id);
-  const replied = p.replied;
-  push(series.replies.load, Math.max(0, replied - lastReplied) / activeLoad.interval);
-  lastReplied = replied;
+  // Every run counts, including those started with curl: the chart shows replies/s across runs.
+  const runs = await getJson('/api/loads');
+  const now = serverTime;
+  const replied = runs.reduce((a, r) => a + r.replied, 0);
+  if (previousReplies) {
+    push(series.replies.load, Math.max(0, replied - previousReplies.replied) / Math.max(0.001, (now - previousReplies.time) / 1000));
+  }
+  previousReplies = { replied, time: now };
+  const p = activeLoad ? runs.find(r => r.id === activeLoad.id) : runs.find(r => !r.done);
+  if (!p) return;
   document.getElementById('load-bar').style.width = (100 * (p.replied + p.failed) / p.messages).toFixed(1) + '%';
   document.getElementById('load-result').innerHTML =
     `run ${p.id}: ${fmt(p.replied)} / ${fmt(p.messages)} replied, ${p.failed} failed · ${fmt(p.repliesPerSecond)} replies/s · avg ${p.averageMicros} µs` +
@@ -111,7 +125,8 @@ async function refreshLoad() {
 
 async function tick() {
   try {
-    await Promise.all([refreshClients(), refreshStats(), refreshLoad()]);
+    await Promise.all([refreshClients(), refreshStats()]);
+    await refreshLoad();
     draw('chart-replies', series.replies);
     draw('chart-bytes', series.bytes);
     draw('chart-buffered', series.buffered);
@@ -137,8 +152,7 @@ document.getElementById('load').addEventListener('submit', async ev => {
   const r = await fetch(url, { method: 'POST' });
   const body = await r.json();
   if (!r.ok) { out.innerHTML = `<span class="error">${r.status} ${escapeHtml(body.title)}: ${escapeHtml(body.detail)}</span>`; return; }
-  activeLoad = { id: body.id, interval: 1 };
-  lastReplied = 0;
+  activeLoad = { id: body.id };
 });
 
 tick();

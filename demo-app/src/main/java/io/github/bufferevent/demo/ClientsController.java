@@ -2,7 +2,9 @@ package io.github.bufferevent.demo;
 
 import io.github.bufferevent.autoconfigure.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,7 +21,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -31,6 +32,7 @@ class ClientsController {
 
     static final long MAX_MESSAGES = 10_000_000;
     static final int MAX_CONCURRENCY = 1024;
+    static final int MAX_LINE = 64 * 1024;
 
     private final BufferEventClients clients;
     private final Exchanges exchanges;
@@ -76,10 +78,19 @@ class ClientsController {
         return ClientView.of(clients.get(name));
     }
 
+    /**
+     * The body is read raw, whatever its content type: {@code curl -d 'PING'} sends it as a form,
+     * which {@code @RequestBody String} would turn into {@code PING=}.
+     */
     @PostMapping("/clients/{name}/exchange")
-    ExchangeResult exchange(@PathVariable String name, @RequestBody(required = false) String body) throws Exception {
+    ExchangeResult exchange(@PathVariable String name, HttpServletRequest request) throws Exception {
         LineExchange exchange = exchanges.get(name, clients);
-        if (body == null || body.isEmpty()) {
+        byte[] raw = request.getInputStream().readNBytes(MAX_LINE + 1);
+        if (raw.length > MAX_LINE) {
+            throw new BadRequestException("the request body is longer than " + MAX_LINE + " bytes");
+        }
+        String body = new String(raw, StandardCharsets.UTF_8);
+        if (body.isEmpty()) {
             throw new BadRequestException("the request body is empty: send the line to write, e.g. curl -d 'PING'");
         }
         try {

@@ -86,6 +86,11 @@ class DemoApplicationTest {
         assertThat(r.body()).contains("\"reply\":\"hello world\"").contains("\"micros\":").contains("\"client\":\"echo\"");
         HttpResponse<String> withEol = post("/api/clients/echo/exchange", "already a line\r\n");
         assertThat(withEol.body()).contains("\"reply\":\"already a line\"");
+        // What `curl -d 'PING'` sends: a form content type; the line must arrive as written.
+        HttpResponse<String> form = http.send(HttpRequest.newBuilder(URI.create(url("/api/clients/echo/exchange")))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("PING"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(form.body()).contains("\"reply\":\"PING\"");
     }
 
     @Test
