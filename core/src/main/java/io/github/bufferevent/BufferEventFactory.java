@@ -238,7 +238,7 @@ public final class BufferEventFactory {
             return this;
         }
 
-        /** The most bytes one write hands to the socket (0 or -1: default 16384). */
+        /** The most bytes one write hands to the socket (0 or -1: default 65536). */
         public Builder maxSingleWrite(int size) {
             if (size < -1) {
                 throw new IllegalArgumentException("maxSingleWrite must be in 1.." + Integer.MAX_VALUE + " (0 or -1 = default), was " + size);

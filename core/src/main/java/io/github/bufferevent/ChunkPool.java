@@ -11,7 +11,7 @@ package io.github.bufferevent;
 final class ChunkPool {
 
     /** How many free chunks a pool keeps by default. */
-    static final int DEFAULT_CAPACITY = 8;
+    static final int DEFAULT_CAPACITY = 32;
 
     private final EvBuffer.Chunk[] free;
     private int size;

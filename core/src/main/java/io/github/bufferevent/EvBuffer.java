@@ -25,9 +25,6 @@ public final class EvBuffer {
     /** Capacity of a standard chunk; only chunks of exactly this size are pooled. */
     static final int CHUNK_SIZE = 8192;
 
-    /** Largest chunk an add allocates (pullup may make a larger one, as it must be contiguous). */
-    static final int MAX_CHUNK_SIZE = 1 << 20;
-
     /** addBuffer copies the source into this tail instead of relinking when it is smaller. */
     static final int COPY_THRESHOLD = 512;
 
@@ -847,13 +844,13 @@ public final class EvBuffer {
         tail = c;
     }
 
-    /** A new empty chunk for {@code need} more bytes: pooled standard size, or larger up to 1 MiB. */
+    /**
+     * A new empty chunk for {@code need} more bytes: always a pooled standard one. Large adds
+     * become chains of standard chunks, which return to the pool when drained, so streaming big
+     * writes allocates nothing once warm (a 16 KiB chunk per write would).
+     */
     private Chunk newChunk(int need) {
-        if (need <= CHUNK_SIZE) {
-            return pool.take();
-        }
-        int cap = need >= MAX_CHUNK_SIZE ? MAX_CHUNK_SIZE : (need + CHUNK_SIZE - 1) & -CHUNK_SIZE;
-        return new Chunk(new byte[cap]);
+        return pool.take();
     }
 
     /** Copies {@code min(len, length)} bytes from the front without draining; returns the count. */

@@ -50,6 +50,7 @@ public final class EventBase implements Executor, AutoCloseable {
 
     private static final int READ_BUFFER_SIZE = 64 * 1024;
     private static final int WRITE_VECTORS = 64;
+    private static final int FLUSH_ROUNDS = 16;
 
     private final Selector selector;
     private final LongSupplier clock;
@@ -359,10 +360,18 @@ public final class EventBase implements Executor, AutoCloseable {
         }
     }
 
+    /**
+     * Writes the output queued during this turn. A write callback that refills the output queues
+     * its bufferevent again; that is served in the same turn, up to {@link #FLUSH_ROUNDS} rounds,
+     * instead of costing a selector call per refill.
+     */
     private void runFlushes() {
-        int budget = flushQueue.size();
+        int budget = flushQueue.size() * FLUSH_ROUNDS;
         while (budget-- > 0 && !closeRequested) {
             BufferEvent bev = flushQueue.poll();
+            if (bev == null) {
+                return;
+            }
             bev.flushQueued();
         }
     }

@@ -180,7 +180,7 @@ class EvBufferTest {
         @Test
         void largeAddByteBufferSpansChunks() {
             Random rnd = new Random(7);
-            byte[] data = randomBytes(rnd, 3 * EvBuffer.MAX_CHUNK_SIZE + 12345);
+            byte[] data = randomBytes(rnd, (3 << 20) + 12345);
             EvBuffer b = new EvBuffer();
             b.add(bytes("x"));
             b.add(ByteBuffer.wrap(data));
@@ -191,16 +191,16 @@ class EvBufferTest {
         }
 
         @Test
-        void addFillsTailThenAllocatesRoundedChunksCappedAtOneMiB() {
+        void addFillsTailThenChainsStandardChunks() {
             EvBuffer small = new EvBuffer();
             small.add(new byte[100]);
-            small.add(new byte[20000]); // 8092 into the tail, 11908 into one 16 KiB chunk
-            assertThat(small.chunkCount()).isEqualTo(2);
+            small.add(new byte[20000]); // 8092 into the tail, then 8192 + 3716 in two standard chunks
+            assertThat(small.chunkCount()).isEqualTo(3);
             assertThat(small.length()).isEqualTo(20100);
 
             EvBuffer big = new EvBuffer();
-            big.add(new byte[3 * EvBuffer.MAX_CHUNK_SIZE]);
-            assertThat(big.chunkCount()).isEqualTo(3);
+            big.add(new byte[3 << 20]);
+            assertThat(big.chunkCount()).isEqualTo((3 << 20) / EvBuffer.CHUNK_SIZE);
 
             EvBuffer many = new EvBuffer();
             for (int i = 0; i < 10000; i++) {
@@ -264,17 +264,17 @@ class EvBufferTest {
         void drainedStandardChunksGoBackToThePool() {
             ChunkPool pool = new ChunkPool();
             EvBuffer b = new EvBuffer(pool);
-            b.add(new byte[3 * EvBuffer.CHUNK_SIZE]); // one 24 KiB chunk, not poolable
-            b.add(new byte[EvBuffer.CHUNK_SIZE]);     // a standard chunk
-            b.add(new byte[10]);                      // another standard chunk
+            b.add(new byte[3 * EvBuffer.CHUNK_SIZE]); // three standard chunks
+            b.add(new byte[EvBuffer.CHUNK_SIZE]);     // a fourth
+            b.add(new byte[10]);                      // a fifth
             assertThat(pool.size()).isZero();
+            assertThat(pool.created()).isEqualTo(5);
             b.drain(Long.MAX_VALUE);
-            assertThat(pool.size()).isEqualTo(2);
-            long created = pool.created();
+            assertThat(pool.size()).isEqualTo(5);
             b.add(new byte[10]);
-            b.add(new byte[EvBuffer.CHUNK_SIZE]);
-            assertThat(pool.created()).isEqualTo(created);
-            assertThat(pool.size()).isZero();
+            b.add(new byte[EvBuffer.CHUNK_SIZE]);     // fills the first, spills 10 bytes into a second
+            assertThat(pool.created()).isEqualTo(5);
+            assertThat(pool.size()).isEqualTo(3);
         }
 
         @Test
@@ -1034,7 +1034,7 @@ class EvBufferTest {
             assertThatThrownBy(() -> b.readLineBytes(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("style");
             assertThatThrownBy(() -> b.addCallback(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("cb");
             assertThatThrownBy(() -> b.writeTo(null, 1, new ByteBuffer[1])).isInstanceOf(NullPointerException.class).hasMessageContaining("ch");
-            assertThatThrownBy(() -> b.writeTo(new CountingChannel(), 1, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("scratch");
+            assertThatThrownBy(() -> b.writeTo(new CountingChannel(), 1, (ByteBuffer[]) null)).isInstanceOf(NullPointerException.class).hasMessageContaining("scratch");
             assertThatThrownBy(() -> new EvBuffer(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("pool");
             assertThat(contents(b)).isEqualTo("abcdef");
         }
