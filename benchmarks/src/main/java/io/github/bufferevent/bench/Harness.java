@@ -192,7 +192,7 @@ public final class Harness {
     /** JMH with the GC profiler on the echo path: bytes allocated per round trip, without and with metrics. */
     private Map<String, Double> runJmh() throws Exception {
         Options opts = new OptionsBuilder().include(EchoPathBenchmark.class.getName() + ".roundTrip").addProfiler("gc")
-                .forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(2)).measurementIterations(3)
+                .forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(2)).measurementIterations(5)
                 .measurementTime(TimeValue.seconds(2)).jvmArgs(JVM_FLAGS.toArray(new String[0])).build();
         Map<String, Double> alloc = new LinkedHashMap<>();
         for (RunResult r : new Runner(opts).run()) {
