@@ -1,6 +1,7 @@
 package io.github.bufferevent.bench;
 
 import io.github.bufferevent.bench.jmh.EchoPathBenchmark;
+import io.github.bufferevent.bench.jmh.InstrumentationCostBenchmark;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -199,6 +200,12 @@ public final class Harness {
             String metrics = r.getParams().getParam("metrics");
             alloc.put("metrics=" + metrics + " B/op", r.getSecondaryResults().get("gc.alloc.rate.norm").getScore());
             alloc.put("metrics=" + metrics + " us/op", r.getPrimaryResult().getScore());
+        }
+        Options cost = new OptionsBuilder().include(InstrumentationCostBenchmark.class.getName() + ".oneRoundTrip").forks(1)
+                .warmupIterations(3).warmupTime(TimeValue.seconds(1)).measurementIterations(5).measurementTime(TimeValue.seconds(1))
+                .jvmArgs(JVM_FLAGS.toArray(new String[0])).build();
+        for (RunResult r : new Runner(cost).run()) {
+            alloc.put("instrumentation metrics=" + r.getParams().getParam("metrics") + " ns/round trip", r.getPrimaryResult().getScore());
         }
         return alloc;
     }
