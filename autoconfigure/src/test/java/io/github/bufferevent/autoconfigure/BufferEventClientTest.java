@@ -1,5 +1,6 @@
 package io.github.bufferevent.autoconfigure;
 
+import static io.github.bufferevent.autoconfigure.TestPorts.closedPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -7,9 +8,6 @@ import static org.awaitility.Awaitility.await;
 import io.github.bufferevent.EolStyle;
 import io.github.bufferevent.EvBuffer;
 import io.github.bufferevent.EventBase;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -212,11 +210,5 @@ class BufferEventClientTest {
                     assertThatThrownBy(() -> context.getBean(BufferEventClients.class).get("nope"))
                             .isInstanceOf(java.util.NoSuchElementException.class).hasMessageContaining("[c]");
                 });
-    }
-
-    static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

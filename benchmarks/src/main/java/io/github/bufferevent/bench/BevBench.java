@@ -115,7 +115,7 @@ final class BevBench {
         base.dispatch();
         double secs = (at[2] - at[0]) / 1e9;
         long bytes = at[3] - at[1];
-        return String.format(java.util.Locale.ROOT, "RESULT {\"bytes\":%d,\"seconds\":%.3f,\"mbPerSec\":%.1f}", bytes, secs, bytes / 1e6 / secs);
+        return Results.stream(bytes, secs);
     }
 
     String connect(int port, double warmup, double measure) {
@@ -154,8 +154,7 @@ final class BevBench {
         next[0].run();
         base.dispatch();
         double secs = (window[1] - window[0]) / 1e9;
-        return String.format(java.util.Locale.ROOT, "RESULT {\"connects\":%d,\"seconds\":%.3f,\"perSec\":%.0f}", counts[0], secs,
-                counts[0] / secs);
+        return Results.connect(counts[0], secs);
     }
 
     String idle(int port, int count) throws Exception {
@@ -178,8 +177,7 @@ final class BevBench {
         }
         base.dispatch();
         long after = HeapProbe.usedAfterGc();
-        String result = String.format(java.util.Locale.ROOT, "RESULT {\"connections\":%d,\"heapBytesPerConnection\":%.0f}", count,
-                (after - before) / (double) count);
+        String result = Results.idle(count, before, after);
         for (BufferEvent bev : all) {
             bev.free();
         }

@@ -150,7 +150,7 @@ final class NettyBench {
         channel.close();
         double secs = (at[2] - at[0]) / 1e9;
         long bytes = at[3] - at[1];
-        return String.format(java.util.Locale.ROOT, "RESULT {\"bytes\":%d,\"seconds\":%.3f,\"mbPerSec\":%.1f}", bytes, secs, bytes / 1e6 / secs);
+        return Results.stream(bytes, secs);
     }
 
     /** Writes while the channel is writable (Netty's default 32/64 KiB watermarks), counting completed writes. */
@@ -231,8 +231,7 @@ final class NettyBench {
         loop.execute(next[0]);
         done.await();
         double secs = (window[1] - window[0]) / 1e9;
-        return String.format(java.util.Locale.ROOT, "RESULT {\"connects\":%d,\"seconds\":%.3f,\"perSec\":%.0f}", counted.get(), secs,
-                counted.get() / secs);
+        return Results.connect(counted.get(), secs);
     }
 
     String idle(int port, int count) throws Exception {
@@ -244,8 +243,7 @@ final class NettyBench {
             channels.add(bootstrap(new Noop()).connect(new InetSocketAddress(host, port)).sync().channel());
         }
         long after = HeapProbe.usedAfterGc();
-        String result = String.format(java.util.Locale.ROOT, "RESULT {\"connections\":%d,\"heapBytesPerConnection\":%.0f}", count,
-                (after - before) / (double) count);
+        String result = Results.idle(count, before, after);
         for (Channel c : channels) {
             c.close();
         }

@@ -1,5 +1,6 @@
 package io.github.bufferevent.autoconfigure.actuate;
 
+import static io.github.bufferevent.autoconfigure.TestPorts.closedPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -153,11 +154,5 @@ class BufferEventActuatorTest {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> map(Object o) {
         return (Map<String, Object>) o;
-    }
-
-    static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

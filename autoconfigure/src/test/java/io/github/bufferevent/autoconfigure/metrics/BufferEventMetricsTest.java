@@ -1,5 +1,7 @@
 package io.github.bufferevent.autoconfigure.metrics;
 
+import static io.github.bufferevent.autoconfigure.TestPorts.closedPort;
+import static io.github.bufferevent.autoconfigure.TestPorts.fillAcceptQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,9 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -251,26 +251,5 @@ class BufferEventMetricsTest {
 
     private static double gauge(MeterRegistry registry, String client, String direction) {
         return registry.get(BufferEventMeters.BUFFERED_BYTES).tags("client", client, "direction", direction).gauge().value();
-    }
-
-    static List<Socket> fillAcceptQueue(ServerSocket server) throws IOException {
-        List<Socket> fillers = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-            Socket s = new Socket();
-            try {
-                s.connect(server.getLocalSocketAddress(), 300);
-                fillers.add(s);
-            } catch (SocketTimeoutException full) {
-                s.close();
-                return fillers;
-            }
-        }
-        throw new IllegalStateException("the accept queue never filled up");
-    }
-
-    static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }
