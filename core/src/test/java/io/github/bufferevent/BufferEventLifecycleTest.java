@@ -268,8 +268,9 @@ class BufferEventLifecycleTest {
     @Test
     void writeErrorAfterThePeerVanishesReachesTheEventCallback() throws Exception {
         try (PeerServer server = PeerServer.start(s -> {
+            s.getInputStream().read(); // connected: the client's first bytes arrived
             s.setSoLinger(true, 0);
-            s.close();
+            s.close(); // then vanish with a reset
         }); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             List<Integer> events = Collections.synchronizedList(new ArrayList<>());
