@@ -38,6 +38,13 @@ final class BarChart {
         g.drawString("bufferevent ÷ reference (higher is better; 1.0 = equal)", 20, 28);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         int plot = width - left - right;
+        int one = left + (int) (plot * 1.0 / max);
+        int bottom = top + rowHeight * ratios.size();
+        g.setColor(new Color(90, 90, 90));
+        g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+        g.drawLine(one, top - 4, one, bottom + 4);
+        g.drawString("1.0", one - 8, bottom + 22);
+        g.setStroke(new BasicStroke(1f));
         int y = top;
         for (Map.Entry<String, Double> e : ratios.entrySet()) {
             double v = e.getValue();
@@ -46,14 +53,14 @@ final class BarChart {
             g.fillRect(left, y + 6, bar, rowHeight - 12);
             g.setColor(new Color(30, 30, 30));
             g.drawString(e.getKey(), 12, y + rowHeight / 2 + 5);
-            g.drawString(String.format(Locale.ROOT, "%.2f×", v), left + bar + 6, y + rowHeight / 2 + 5);
+            String label = String.format(Locale.ROOT, "%.2f×", v);
+            int lw = g.getFontMetrics().stringWidth(label);
+            g.setColor(Color.WHITE);
+            g.fillRect(left + bar + 3, y + rowHeight / 2 - 9, lw + 6, 18);
+            g.setColor(new Color(30, 30, 30));
+            g.drawString(label, left + bar + 6, y + rowHeight / 2 + 5);
             y += rowHeight;
         }
-        int one = left + (int) (plot * 1.0 / max);
-        g.setColor(new Color(60, 60, 60));
-        g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
-        g.drawLine(one, top - 4, one, y + 4);
-        g.drawString("1.0", one - 8, y + 22);
         g.dispose();
         ImageIO.write(img, "png", file.toFile());
     }
