@@ -9,6 +9,8 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.UnsupportedAddressTypeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -89,6 +91,8 @@ public final class BufferEvent implements AutoCloseable {
     private boolean resolving;
     private ArrayDeque<InetSocketAddress> nextAddresses;
     private long connectStartNanos;
+    /** Bumped by every connect start, connect timeout and free: a late DNS answer for an older one is ignored. */
+    private int connectSeq;
 
     private ReadCallback readCb;
     private WriteCallback writeCb;
@@ -242,8 +246,12 @@ public final class BufferEvent implements AutoCloseable {
             beginConnect();
             try {
                 startAttempt(address);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 state = NEW;
+                if (ownsChannel) {
+                    dropChannel();
+                }
+                refresh();
                 report(Report.CONNECT_FAILED_ERROR, elapsedConnect(), e);
                 throw e;
             }
@@ -289,9 +297,17 @@ public final class BufferEvent implements AutoCloseable {
         if (address == null && (channel == null || !channel.isConnectionPending())) {
             throw new IllegalArgumentException("address is null, but the channel is not connecting");
         }
+        if (address != null && channel == null && !(address instanceof InetSocketAddress)) {
+            throw new IllegalArgumentException("address must be an InetSocketAddress when the bufferevent opens its own channel, was "
+                    + address.getClass().getName());
+        }
+        if (address != null && channel != null && channel.isConnectionPending()) {
+            throw new IllegalStateException("the channel is already connecting; call connect(null) to wait for it");
+        }
     }
 
     private void beginConnect() {
+        connectSeq++;
         state = CONNECTING;
         socketError = null;
         dnsError = null;
@@ -309,6 +325,8 @@ public final class BufferEvent implements AutoCloseable {
             startAttempt(address);
         } catch (IOException e) {
             connectFailed(e);
+        } catch (RuntimeException e) {
+            connectFailed(new IOException("connect to " + address + " failed: " + e, e));
         }
     }
 
@@ -334,6 +352,8 @@ public final class BufferEvent implements AutoCloseable {
                 done = channel.connect(address);
             } catch (IOException e) {
                 immediate = e;
+            } catch (UnsupportedAddressTypeException | UnresolvedAddressException e) {
+                immediate = new IOException("cannot connect to " + address + ": " + e, e);
             }
         }
         remoteAddress = address;
@@ -373,6 +393,7 @@ public final class BufferEvent implements AutoCloseable {
             beginConnect();
             resolving = true;
             refresh();
+            int seq = connectSeq;
             CompletableFuture<List<InetAddress>> future;
             try {
                 future = Objects.requireNonNull(base.resolver().resolve(host), "resolver returned null");
@@ -382,7 +403,7 @@ public final class BufferEvent implements AutoCloseable {
             base.retain();
             future.whenComplete((addresses, error) -> {
                 try {
-                    base.execute(() -> onResolved(host, port, addresses, error));
+                    base.execute(() -> onResolved(seq, host, port, addresses, error));
                 } catch (RejectedExecutionException closed) {
                     // the base closed meanwhile; nothing left to report to
                 }
@@ -392,12 +413,12 @@ public final class BufferEvent implements AutoCloseable {
         }
     }
 
-    private void onResolved(String host, int port, List<InetAddress> addresses, Throwable error) {
+    private void onResolved(int seq, String host, int port, List<InetAddress> addresses, Throwable error) {
         base.release();
         lock();
         try {
-            if (freed || state != CONNECTING || !resolving) {
-                return;
+            if (freed || state != CONNECTING || !resolving || seq != connectSeq) {
+                return; // freed, timed out, or answering an older connectHostname
             }
             resolving = false;
             if (error == null && (addresses == null || addresses.isEmpty())) {
@@ -487,9 +508,8 @@ public final class BufferEvent implements AutoCloseable {
         state = NEW;
         if (ownsChannel) {
             dropChannel();
-        } else {
-            refresh();
         }
+        refresh(); // no longer connecting: the connect timeout must not fire
         Report outcome = cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("refused")
                 ? Report.CONNECT_FAILED_REFUSED : Report.CONNECT_FAILED_ERROR;
         report(outcome, elapsedConnect(), cause);
@@ -818,7 +838,8 @@ public final class BufferEvent implements AutoCloseable {
                 return;
             }
             boolean ignore = (options & BevTrigger.IGNORE_WATERMARKS) != 0;
-            boolean defer = (options & BevTrigger.DEFER_CALLBACKS) != 0;
+            // Callbacks run on the loop thread: a call from another thread is always deferred.
+            boolean defer = (options & BevTrigger.DEFER_CALLBACKS) != 0 || !base.onLoopOrIdle();
             if ((iotype & Ev.READ) != 0 && (ignore || input.length() >= readLow)) {
                 if (defer) {
                     deferredRead = true;
@@ -847,7 +868,7 @@ public final class BufferEvent implements AutoCloseable {
             if (freed) {
                 return;
             }
-            if ((options & BevTrigger.DEFER_CALLBACKS) != 0) {
+            if ((options & BevTrigger.DEFER_CALLBACKS) != 0 || !base.onLoopOrIdle()) {
                 deferredEvents |= what;
                 queueDeferred();
             } else {
@@ -913,6 +934,7 @@ public final class BufferEvent implements AutoCloseable {
             }
             released = true;
             freed = true;
+            connectSeq++;
             base.cancel(readTimer);
             base.cancel(writeTimer);
             if (key != null) {
@@ -1122,7 +1144,7 @@ public final class BufferEvent implements AutoCloseable {
         lock();
         try {
             flushQueued = false;
-            if (!released && state == CONNECTED && (enabled & Ev.WRITE) != 0) {
+            if (!freed && state == CONNECTED && (enabled & Ev.WRITE) != 0) {
                 writeNow();
             }
         } finally {
@@ -1135,8 +1157,8 @@ public final class BufferEvent implements AutoCloseable {
         public void onReady(int readyOps) {
             lock();
             try {
-                if (released) {
-                    return;
+                if (freed) {
+                    return; // freed from another thread: release() is queued; pending output is discarded
                 }
                 if ((readyOps & SelectionKey.OP_CONNECT) != 0 && state == CONNECTING) {
                     onConnectReady();
@@ -1295,6 +1317,7 @@ public final class BufferEvent implements AutoCloseable {
                 return;
             }
             boolean wasConnecting = state == CONNECTING;
+            connectSeq++;
             enabled &= ~Ev.WRITE;
             finishing = false;
             if (wasConnecting) {

@@ -356,7 +356,11 @@ public final class EventBase implements Executor, AutoCloseable {
         while (budget-- > 0 && !breakRequested && !closeRequested) {
             BufferEvent bev = deferredQueue.poll();
             processedThisTurn++;
-            bev.runDeferred();
+            try {
+                bev.runDeferred();
+            } catch (Throwable t) { // a plain catch, not runSafely: no lambda on the hot path
+                LOG.log(System.Logger.Level.ERROR, "deferred callbacks of " + bev + " failed; the loop goes on", t);
+            }
         }
     }
 
@@ -372,7 +376,11 @@ public final class EventBase implements Executor, AutoCloseable {
             if (bev == null) {
                 return;
             }
-            bev.flushQueued();
+            try {
+                bev.flushQueued();
+            } catch (Throwable t) { // e.g. a user EvBuffer callback on the output threw
+                LOG.log(System.Logger.Level.ERROR, "writing the output of " + bev + " failed; the loop goes on", t);
+            }
         }
     }
 

@@ -153,6 +153,9 @@ public final class BufferEventClient {
             BufferEvent target;
             lock.lock();
             try {
+                if (state == State.CONNECTED && bev != null && bev.isFreed()) {
+                    lostWithoutEvent(); // freed behind our back (base closed, loop ended): no event came
+                }
                 State s = state;
                 if (s == State.CLOSING || s == State.CLOSED) {
                     throw new IllegalStateException("client '" + name() + "' is " + s.name().toLowerCase() + "; writes are refused");
@@ -178,7 +181,8 @@ public final class BufferEventClient {
                 if (!target.isFreed()) {
                     throw e;
                 }
-                // The connection went away between the check and the write: buffer it instead.
+                // The connection went away between the check and the write: the next round sees
+                // the new state (a disconnect event, or lostWithoutEvent) and buffers it instead.
             }
         }
     }
@@ -464,6 +468,31 @@ public final class BufferEventClient {
             LOG.debug(message);
         }
         base.once(Duration.ofNanos(delay), this::attempt);
+    }
+
+    /**
+     * Lock held: the connection's bufferevent was freed without any event (its base closed or its
+     * loop ended). Reconnect like after a disconnect, or close if the base is gone.
+     */
+    private void lostWithoutEvent() {
+        bev = null;
+        published = null;
+        connectedSince = null;
+        lastError = new IllegalStateException("the bufferevent was freed without an event (event base closed or loop ended)");
+        lastErrorAt = Instant.now();
+        if (base.isClosed()) {
+            long dropped = dropPending();
+            state = State.CLOSED;
+            LOG.warn("client '" + name() + "' closed: its event base is closed" + (dropped > 0 ? "; " + dropped
+                    + " pending bytes could not be sent" : ""));
+            return;
+        }
+        state = State.BACKOFF;
+        try {
+            base.execute(this::attempt);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            state = State.CLOSED;
+        }
     }
 
     private long dropPending() {
