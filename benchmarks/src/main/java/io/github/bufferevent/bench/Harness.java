@@ -50,6 +50,8 @@ public final class Harness {
     private final Path chart;
     private int echoPort;
     private int discardPort;
+    /** Echo port of a second server pinned to the clients' core, for the shared-core ping-pong. */
+    private int sharedEchoPort;
     /** workload -> client -> runs (each a map of the RESULT's numbers). */
     private final Map<String, Map<String, List<Map<String, Double>>>> results = new LinkedHashMap<>();
 
@@ -78,7 +80,16 @@ public final class Harness {
 
     private void run(String argLine) throws Exception {
         long start = System.nanoTime();
-        Process server = startServer();
+        Process server = startServer(serverCpu);
+        Process shared = null;
+        if (!clientCpu.equals("none") && !clientCpu.equals(serverCpu)) {
+            int e = echoPort;
+            int d = discardPort;
+            shared = startServer(clientCpu);
+            sharedEchoPort = echoPort;
+            echoPort = e;
+            discardPort = d;
+        }
         try {
             String w = fmt(warmup);
             String m = fmt(measure);
@@ -88,6 +99,11 @@ public final class Harness {
                 System.out.printf("== repetition %d/%d%n", rep, repeats);
                 for (String c : echoClients) {
                     record("pingpong-1", c, runClient(c, "pingpong", echoPort, "1", "64", w, m));
+                }
+                if (shared != null) {
+                    for (String c : echoClients) {
+                        record("pingpong-1-shared-core", c, runClient(c, "pingpong", sharedEchoPort, "1", "64", w, m));
+                    }
                 }
                 for (String c : echoClients) {
                     record("pingpong-100", c, runClient(c, "pingpong", echoPort, "100", "64", w, m));
@@ -105,6 +121,10 @@ public final class Harness {
         } finally {
             server.destroy();
             server.waitFor(5, TimeUnit.SECONDS);
+            if (shared != null) {
+                shared.destroy();
+                shared.waitFor(5, TimeUnit.SECONDS);
+            }
         }
         Map<String, Double> alloc = runJmh();
         double minutes = (System.nanoTime() - start) / 60e9;
@@ -116,8 +136,8 @@ public final class Harness {
         System.out.printf("wrote %s and %s in %.1f minutes%n", out, chart, minutes);
     }
 
-    private Process startServer() throws IOException {
-        Process p = new ProcessBuilder(taskset(serverCpu, nativeDir.resolve("bench_server").toString(), "0", "0"))
+    private Process startServer(String cpu) throws IOException {
+        Process p = new ProcessBuilder(taskset(cpu, nativeDir.resolve("bench_server").toString(), "0", "0"))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = r.readLine();
@@ -128,7 +148,7 @@ public final class Harness {
         String[] parts = line.split(" ");
         echoPort = Integer.parseInt(parts[1]);
         discardPort = Integer.parseInt(parts[2]);
-        System.out.printf("server: echo %d, discard %d, pinned to CPU %s%n", echoPort, discardPort, serverCpu);
+        System.out.printf("server: echo %d, discard %d, pinned to CPU %s%n", echoPort, discardPort, cpu);
         return p;
     }
 

@@ -63,7 +63,8 @@ final class ResultsReport {
     /** The chart's bars: this project's throughput over each reference's, per workload (higher is better). */
     static Map<String, Double> ratios(Map<String, Map<String, List<Map<String, Double>>>> results) {
         Map<String, Double> r = new LinkedHashMap<>();
-        for (String[] w : new String[][] {{"pingpong-1", "perSec"}, {"pingpong-100", "perSec"}, {"stream", "mbPerSec"},
+        for (String[] w : new String[][] {{"pingpong-1", "perSec"}, {"pingpong-1-shared-core", "perSec"}, {"pingpong-100", "perSec"},
+            {"stream", "mbPerSec"},
             {"connect", "perSec"}}) {
             Map<String, List<Map<String, Double>>> byClient = results.get(w[0]);
             if (byClient == null) {
@@ -91,7 +92,8 @@ final class ResultsReport {
         sb.append("- Machine: ").append(machine).append('\n');
         sb.append("- Command: `benchmarks/run.sh` (harness arguments: `").append(args.isEmpty() ? "defaults" : args).append("`)\n");
         sb.append("- Server: one C epoll process (`benchmarks/native/bench_server.c`: echo and discard ports) for every client, ")
-                .append("pinned to CPU ").append(serverCpu).append(".\n");
+                .append("pinned to CPU ").append(serverCpu).append(" (and, for the shared-core ping-pong only, a second one pinned to CPU ")
+                .append(clientCpu).append(").\n");
         sb.append("- Clients: each run is its own process pinned to CPU ").append(clientCpu)
                 .append(": client and server **do not share a core**. Java clients run with the same flags `")
                 .append(String.join(" ", Harness.JVM_FLAGS)).append("`, one event-loop thread each.\n");
@@ -106,6 +108,8 @@ final class ResultsReport {
         sb.append("![ratios](").append(chartFile).append(")\n\n");
 
         pingpong(sb, "pingpong-1", "Echo ping-pong, 64-byte messages, 1 connection, one message in flight");
+        pingpong(sb, "pingpong-1-shared-core", "Echo ping-pong, 64-byte messages, 1 connection, client and server sharing one core "
+                + "(a second server pinned to the clients' CPU): the CPU cost per message shows, not the cross-core wake-up");
         pingpong(sb, "pingpong-100", "Echo ping-pong, 64-byte messages, 100 connections, one message in flight each");
         simple(sb, "stream", "mbPerSec", "MB/s", "Streaming 16 KiB writes to the discard server, 1 connection");
         simple(sb, "connect", "perSec", "connects/s", "Connect + CONNECTED + free, one at a time");
@@ -194,7 +198,10 @@ final class ResultsReport {
 
     private void targets(StringBuilder sb) {
         List<String[]> rows = new ArrayList<>();
-        for (String w : new String[] {"pingpong-1", "pingpong-100"}) {
+        for (String w : new String[] {"pingpong-1", "pingpong-1-shared-core", "pingpong-100"}) {
+            if (!results.containsKey(w)) {
+                continue;
+            }
             double ours = med(w, Harness.OURS, "perSec");
             double nio = med(w, Harness.NIO, "perSec");
             rows.add(row(w + ": throughput ≥ 1.0× Netty NIO", ours / nio >= 1.0, String.format(Locale.ROOT, "%.2f×", ours / nio)));
