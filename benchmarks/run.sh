@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole comparison and writes benchmarks/RESULTS.md and benchmarks/results.png.
 # Needs Java 17, Maven, gcc and libevent 2.1 headers (installed with apt-get when missing).
-# Takes about 8 minutes on a 2-core machine. Extra arguments go to the harness, e.g.
+# Takes about 7 minutes on a 2-core machine. Extra arguments go to the harness, e.g.
 #   benchmarks/run.sh --repeats=5 --measure=5 --server-cpu=none --client-cpu=none
 set -euo pipefail
 cd "$(dirname "$0")/.."
