@@ -68,6 +68,21 @@ class BufferEventFactoryTest {
         return s;
     }
 
+    /**
+     * On the loop thread: a bufferevent from {@code factory} with {@code read} as its read
+     * callback and every event recorded in {@code events}, reading enabled, connecting to the server.
+     */
+    private BufferEvent connectReading(BufferEventFactory factory, BufferEvent.ReadCallback read, BlockingQueue<Seen> events)
+            throws Exception {
+        return onLoop(() -> {
+            BufferEvent b = factory.socket();
+            b.setCallbacks(read, null, (x, ev) -> events.add(new Seen(ev, System.nanoTime())));
+            b.enable(Ev.READ);
+            b.connect(serverAddress());
+            return b;
+        });
+    }
+
     /** Runs {@code action} on the loop thread and returns its result. */
     private <T> T onLoop(Callable<T> action) throws Exception {
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -213,13 +228,7 @@ class BufferEventFactoryTest {
     void aReadTimeoutFromTheFactoryFiresOnAnIdleConnection() throws Exception {
         BufferEventFactory factory = BufferEventFactory.builder(base).timeouts(Duration.ofMillis(300), null).build();
         BlockingQueue<Seen> events = new LinkedBlockingQueue<>();
-        BufferEvent bev = onLoop(() -> {
-            BufferEvent b = factory.socket();
-            b.setCallbacks(null, null, (x, ev) -> events.add(new Seen(ev, System.nanoTime())));
-            b.enable(Ev.READ);
-            b.connect(serverAddress());
-            return b;
-        });
+        BufferEvent bev = connectReading(factory, null, events);
         accept(); // and stays silent
         Seen connected = next(events);
         assertThat(BevEvent.toString(connected.events)).isEqualTo(BevEvent.toString(BevEvent.CONNECTED));
@@ -236,13 +245,7 @@ class BufferEventFactoryTest {
         BufferEventFactory factory = BufferEventFactory.builder(base).readWatermark(10, 0).build();
         BlockingQueue<Long> reads = new LinkedBlockingQueue<>();
         BlockingQueue<Seen> events = new LinkedBlockingQueue<>();
-        BufferEvent bev = onLoop(() -> {
-            BufferEvent b = factory.socket();
-            b.setCallbacks(x -> reads.add(x.input().length()), null, (x, ev) -> events.add(new Seen(ev, System.nanoTime())));
-            b.enable(Ev.READ);
-            b.connect(serverAddress());
-            return b;
-        });
+        BufferEvent bev = connectReading(factory, x -> reads.add(x.input().length()), events);
         Socket peer = accept();
         assertThat(next(events).events).isEqualTo(BevEvent.CONNECTED);
         peer.getOutputStream().write(new byte[4]);
@@ -260,13 +263,7 @@ class BufferEventFactoryTest {
     void aReadHighWatermarkFromTheFactoryCapsTheInput() throws Exception {
         BufferEventFactory factory = BufferEventFactory.builder(base).readWatermark(0, 100).build();
         BlockingQueue<Seen> events = new LinkedBlockingQueue<>();
-        BufferEvent bev = onLoop(() -> {
-            BufferEvent b = factory.socket();
-            b.setCallbacks(x -> { }, null, (x, ev) -> events.add(new Seen(ev, System.nanoTime())));
-            b.enable(Ev.READ);
-            b.connect(serverAddress());
-            return b;
-        });
+        BufferEvent bev = connectReading(factory, x -> { }, events);
         Socket peer = accept();
         assertThat(next(events).events).isEqualTo(BevEvent.CONNECTED);
         peer.getOutputStream().write(new byte[1000]);
@@ -281,13 +278,7 @@ class BufferEventFactoryTest {
         Recording rec = new Recording();
         BufferEventFactory factory = BufferEventFactory.builder(base).maxSingleRead(10).maxSingleWrite(7).instrumentation(rec).build();
         BlockingQueue<Seen> events = new LinkedBlockingQueue<>();
-        BufferEvent bev = onLoop(() -> {
-            BufferEvent b = factory.socket();
-            b.setCallbacks(x -> { }, null, (x, ev) -> events.add(new Seen(ev, System.nanoTime())));
-            b.enable(Ev.READ);
-            b.connect(serverAddress());
-            return b;
-        });
+        BufferEvent bev = connectReading(factory, x -> { }, events);
         Socket peer = accept();
         assertThat(next(events).events).isEqualTo(BevEvent.CONNECTED);
         peer.getOutputStream().write(new byte[100]);
