@@ -555,12 +555,7 @@ public final class BufferEvent implements AutoCloseable {
         lockChecked("enable");
         try {
             enabled |= what;
-            if ((what & Ev.READ) != 0) {
-                resetTimers = true;
-            }
-            if ((what & Ev.WRITE) != 0) {
-                resetTimers = true;
-            }
+            resetTimers = true; // as libevent re-adding the events: the enabled direction's timeout starts anew
             requestSync();
         } finally {
             unlock();
