@@ -1472,7 +1472,7 @@ public final class BufferEvent implements AutoCloseable {
     }
 
     private void callbackFailed(String which, Throwable t) {
-        EventBase.LOG.log(System.Logger.Level.ERROR, "the " + which + " callback of " + this + " threw; the loop goes on", t);
+        LoopLog.log(System.Logger.Level.ERROR, "the " + which + " callback of " + this + " threw; the loop goes on", t);
         report(Report.ERROR_CALLBACK, 0, t);
     }
 
@@ -1567,7 +1567,7 @@ public final class BufferEvent implements AutoCloseable {
         try {
             ch.close();
         } catch (IOException e) {
-            EventBase.LOG.log(System.Logger.Level.DEBUG, "closing a channel failed", e);
+            LoopLog.log(System.Logger.Level.DEBUG, "closing a channel failed", e);
         }
     }
 
@@ -1608,7 +1608,7 @@ public final class BufferEvent implements AutoCloseable {
                 default: throw new AssertionError(what);
             }
         } catch (Throwable t) {
-            EventBase.LOG.log(System.Logger.Level.WARNING, "instrumentation failed on " + what, t);
+            LoopLog.log(System.Logger.Level.WARNING, "instrumentation failed on " + what, t);
         }
     }
 }

@@ -48,6 +48,7 @@ public final class ConnectionListener implements AutoCloseable {
     private SelectionKey key;
     private int interestOps;
     private boolean paused;
+    private volatile long callbackErrors;
     private final TimerHeap.Timer resumeTimer = new TimerHeap.Timer(this::resumeAfterError);
 
     private ConnectionListener(EventBase base, ServerSocketChannel server, AcceptCallback acceptCb, ErrorCallback errorCb)
@@ -109,7 +110,7 @@ public final class ConnectionListener implements AutoCloseable {
             interestOps = 0;
             refresh();
         } catch (IOException | IllegalStateException e) {
-            EventBase.LOG.log(System.Logger.Level.ERROR, "cannot register listener on " + localAddress, e);
+            LoopLog.log(System.Logger.Level.ERROR, "cannot register listener on " + localAddress, e);
         }
     }
 
@@ -152,6 +153,14 @@ public final class ConnectionListener implements AutoCloseable {
     /** {@code evconnlistener_get_fd()}'s address: where the listener is bound. Any thread. */
     public SocketAddress localAddress() {
         return localAddress;
+    }
+
+    /**
+     * How many times the accept callback threw. Each time, the channel it was given is closed,
+     * since the callback cannot be trusted to have taken it over. Any thread.
+     */
+    public long acceptCallbackErrors() {
+        return callbackErrors;
     }
 
     /** {@code evconnlistener_get_base()}. */
@@ -198,7 +207,7 @@ public final class ConnectionListener implements AutoCloseable {
         try {
             server.close();
         } catch (IOException e) {
-            EventBase.LOG.log(System.Logger.Level.DEBUG, "closing listener failed", e);
+            LoopLog.log(System.Logger.Level.DEBUG, "closing listener failed", e);
         }
     }
 
@@ -236,7 +245,7 @@ public final class ConnectionListener implements AutoCloseable {
                 // This connection failed (e.g. reset before we looked at it), not the listener:
                 // close it rather than leak it, and go on accepting the others.
                 closeQuietly(ch);
-                EventBase.LOG.log(System.Logger.Level.DEBUG, "dropping an accepted connection that failed setup", e);
+                LoopLog.log(System.Logger.Level.DEBUG, "dropping an accepted connection that failed setup", e);
                 continue;
             }
             AcceptCallback cb = acceptCb;
@@ -247,7 +256,11 @@ public final class ConnectionListener implements AutoCloseable {
             try {
                 cb.onAccept(this, ch, peer);
             } catch (Throwable t) {
-                EventBase.LOG.log(System.Logger.Level.ERROR, "the accept callback of " + this + " threw; the loop goes on", t);
+                // The callback did not take the channel over: nobody else will close it.
+                callbackErrors++;
+                closeQuietly(ch);
+                LoopLog.log(System.Logger.Level.ERROR, "the accept callback of " + this + " threw; the connection from "
+                        + peer + " is closed and the loop goes on", t);
             }
         }
     }
@@ -258,14 +271,14 @@ public final class ConnectionListener implements AutoCloseable {
         base.schedule(resumeTimer, errorPauseNanos);
         ErrorCallback cb = errorCb;
         if (cb == null) {
-            EventBase.LOG.log(System.Logger.Level.WARNING, "accept failed on " + localAddress + "; pausing "
+            LoopLog.log(System.Logger.Level.WARNING, "accept failed on " + localAddress + "; pausing "
                     + Duration.ofNanos(errorPauseNanos).toMillis() + " ms", e);
             return;
         }
         try {
             cb.onError(this, e);
         } catch (Throwable t) {
-            EventBase.LOG.log(System.Logger.Level.ERROR, "the error callback of " + this + " threw; the loop goes on", t);
+            LoopLog.log(System.Logger.Level.ERROR, "the error callback of " + this + " threw; the loop goes on", t);
         }
     }
 
@@ -273,7 +286,7 @@ public final class ConnectionListener implements AutoCloseable {
         try {
             ch.close();
         } catch (IOException e) {
-            EventBase.LOG.log(System.Logger.Level.DEBUG, "closing an accepted channel failed", e);
+            LoopLog.log(System.Logger.Level.DEBUG, "closing an accepted channel failed", e);
         }
     }
 

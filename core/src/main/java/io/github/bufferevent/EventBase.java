@@ -46,8 +46,6 @@ public final class EventBase implements Executor, AutoCloseable {
     /** {@code EVLOOP_NO_EXIT_ON_EMPTY}: keep running when nothing is pending (until exit/break). */
     public static final int LOOP_NO_EXIT_ON_EMPTY = 0x04;
 
-    static final System.Logger LOG = System.getLogger("io.github.bufferevent");
-
     private static final int READ_BUFFER_SIZE = 64 * 1024;
     private static final int WRITE_VECTORS = 64;
     private static final int FLUSH_ROUNDS = 16;
@@ -281,7 +279,7 @@ public final class EventBase implements Executor, AutoCloseable {
                 awake.set(true);
             }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "selector failed; the loop goes on", e);
+            LoopLog.log(System.Logger.Level.ERROR, "selector failed; the loop goes on", e);
         }
     }
 
@@ -297,7 +295,7 @@ public final class EventBase implements Executor, AutoCloseable {
                 handler.onReady(key.readyOps());
             }
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "unexpected failure in I/O handler " + handler + "; the loop goes on", t);
+            LoopLog.log(System.Logger.Level.ERROR, "unexpected failure in I/O handler " + handler + "; the loop goes on", t);
         }
     }
 
@@ -320,7 +318,7 @@ public final class EventBase implements Executor, AutoCloseable {
         try {
             instrumentation.loopTurn(this, duration);
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "instrumentation failed", t);
+            LoopLog.log(System.Logger.Level.WARNING, "instrumentation failed", t);
         }
     }
 
@@ -359,7 +357,7 @@ public final class EventBase implements Executor, AutoCloseable {
             try {
                 bev.runDeferred();
             } catch (Throwable t) { // a plain catch, not runSafely: no lambda on the hot path
-                LOG.log(System.Logger.Level.ERROR, "deferred callbacks of " + bev + " failed; the loop goes on", t);
+                LoopLog.log(System.Logger.Level.ERROR, "deferred callbacks of " + bev + " failed; the loop goes on", t);
             }
         }
     }
@@ -379,7 +377,7 @@ public final class EventBase implements Executor, AutoCloseable {
             try {
                 bev.flushQueued();
             } catch (Throwable t) { // e.g. a user EvBuffer callback on the output threw
-                LOG.log(System.Logger.Level.ERROR, "writing the output of " + bev + " failed; the loop goes on", t);
+                LoopLog.log(System.Logger.Level.ERROR, "writing the output of " + bev + " failed; the loop goes on", t);
             }
         }
     }
@@ -388,7 +386,7 @@ public final class EventBase implements Executor, AutoCloseable {
         try {
             task.run();
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "a " + what + " threw; the loop goes on", t);
+            LoopLog.log(System.Logger.Level.ERROR, "a " + what + " threw; the loop goes on", t);
         }
     }
 
@@ -514,7 +512,7 @@ public final class EventBase implements Executor, AutoCloseable {
             started.countDown();
             runClaimed(LOOP_NO_EXIT_ON_EMPTY);
         } catch (Throwable t) {
-            LOG.log(System.Logger.Level.ERROR, "the loop thread of " + this + " died", t);
+            LoopLog.log(System.Logger.Level.ERROR, "the loop thread of " + this + " died", t);
         } finally {
             // A managed loop only returns to end: after close(), shutdownGracefully(), or a
             // loopBreak()/loopExit() by the application, which we take as the same request.
@@ -618,7 +616,7 @@ public final class EventBase implements Executor, AutoCloseable {
             }
             drained = pendingEvents == 0;
             if (!drained) {
-                LOG.log(System.Logger.Level.WARNING, "graceful shutdown timed out: " + pendingBytes
+                LoopLog.log(System.Logger.Level.WARNING, "graceful shutdown timed out: " + pendingBytes
                         + " bytes of pending output in " + pendingEvents + " bufferevents are discarded");
             }
             closeRequested = true;
@@ -682,7 +680,7 @@ public final class EventBase implements Executor, AutoCloseable {
             l.onBaseClosed();
         }
         if (discarded > 0) {
-            LOG.log(System.Logger.Level.WARNING, "EventBase closed with " + discarded + " bytes of pending output in "
+            LoopLog.log(System.Logger.Level.WARNING, "EventBase closed with " + discarded + " bytes of pending output in "
                     + withOutput + " bufferevents; they are discarded (use flush(Ev.WRITE, BevFlush.FINISHED) or shutdownGracefully)");
         }
         liveEvents.clear();
@@ -690,12 +688,12 @@ public final class EventBase implements Executor, AutoCloseable {
         int dropped = pendingTasks.getAndSet(0);
         tasks.clear();
         if (dropped > 0) {
-            LOG.log(System.Logger.Level.DEBUG, dropped + " tasks were pending when the EventBase closed");
+            LoopLog.log(System.Logger.Level.DEBUG, dropped + " tasks were pending when the EventBase closed");
         }
         try {
             selector.close();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the selector failed", e);
+            LoopLog.log(System.Logger.Level.WARNING, "closing the selector failed", e);
         }
         registeredChannels = 0;
         GracefulShutdown gs = shutdown;
@@ -856,7 +854,7 @@ public final class EventBase implements Executor, AutoCloseable {
             try {
                 releaseCancelledKeys();
             } catch (UncheckedIOException e) {
-                LOG.log(System.Logger.Level.WARNING, "releasing a cancelled key failed", e);
+                LoopLog.log(System.Logger.Level.WARNING, "releasing a cancelled key failed", e);
             }
         }
     }

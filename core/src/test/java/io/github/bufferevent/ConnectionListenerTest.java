@@ -30,9 +30,8 @@ import org.junit.jupiter.api.Timeout;
  * The listener on a managed base (the loop runs on its own thread, as the starter uses it); the
  * test thread plays the foreign thread and the clients use blocking {@link Socket}s.
  *
- * <p>Not tested: the pause after an accept error. There is no reliable way to make
- * {@code accept()} fail on a healthy listening socket short of exhausting file descriptors
- * (the JDK retries ECONNABORTED itself), and that is off limits here.
+ * <p>The pause after an accept error needs a real EMFILE, so it runs in a child JVM with few
+ * descriptors: {@link ConnectionListenerAcceptErrorTest}.
  */
 @Timeout(30)
 class ConnectionListenerTest {
@@ -310,6 +309,23 @@ class ConnectionListenerTest {
         connect(port(listener));
         recorder.next();
         assertThat(calls).hasValue(2);
+        assertThat(listener.isEnabled()).isTrue();
+    }
+
+    @Test
+    void aThrowingAcceptCallbackHasItsChannelClosedAndCounted() throws Exception {
+        EventBase base = startedBase();
+        ConnectionListener listener = closeLater(ConnectionListener.bind(base, ANY_LOCAL_PORT, 128, (l, ch, peer) -> {
+            throw new IllegalStateException("accept callback boom (expected by the test)");
+        }));
+        List<Socket> clients = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            clients.add(connect(port(listener)));
+        }
+        for (Socket client : clients) {
+            assertThat(client.getInputStream().read()).as("closed by the listener, not leaked").isEqualTo(-1);
+        }
+        assertThat(listener.acceptCallbackErrors()).isEqualTo(100);
         assertThat(listener.isEnabled()).isTrue();
     }
 

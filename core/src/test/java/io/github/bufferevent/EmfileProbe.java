@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,14 +14,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Run in a child JVM with a low {@code ulimit -n} by {@link ConnectionListenerAcceptErrorTest}:
  * listens, uses up every file descriptor, and reports how the listener copes with EMFILE.
- * Protocol on stdout: {@code PORT n}, {@code EXHAUSTED}, then {@code RESULT errors=n accepted=n}.
+ *
+ * <p>Deterministic by construction: while no descriptor is left, the JVM cannot load a class from
+ * a directory or open the time-zone data, so whatever runs then must have run before. Round one
+ * takes the whole error path once (connect, exhaust, accept errors, recover); round two, the one
+ * measured, repeats it with every class loaded. The client connects from here, before the
+ * descriptors run out, and waits in the backlog while the listener is disabled.
+ * Prints {@code RESULT errors=n accepted=n} on stdout.
  */
 final class EmfileProbe {
 
     public static void main(String[] args) throws Exception {
         AtomicInteger errors = new AtomicInteger();
         AtomicInteger accepted = new AtomicInteger();
-        List<InputStream> fillers = new ArrayList<>();
         try (EventBase base = EventBase.create()) {
             ConnectionListener listener = ConnectionListener.bind(base, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16,
                     (l, ch, peer) -> {
@@ -33,39 +39,52 @@ final class EmfileProbe {
                     },
                     (l, cause) -> errors.incrementAndGet());
             listener.setErrorPause(Duration.ofMillis(200));
-            // Warm up every class the loop needs before no file can be opened.
-            base.loop(EventBase.LOOP_NONBLOCK);
-            base.loopExit(Duration.ofMillis(5));
-            base.dispatch();
-            System.out.println("PORT " + ((InetSocketAddress) listener.localAddress()).getPort());
-            System.out.flush();
-            String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
-            if (!"GO".equals(line)) {
-                throw new IllegalStateException("expected GO, got " + line);
-            }
+            round(base, listener, accepted, Duration.ofMillis(500));
+            errors.set(0);
+            accepted.set(0);
+            int errorsWhileExhausted = round(base, listener, accepted, Duration.ofSeconds(1), errors);
+            listener.free();
+            System.out.println("RESULT errors=" + errorsWhileExhausted + " accepted=" + accepted.get());
+        }
+    }
+
+    private static void round(EventBase base, ConnectionListener listener, AtomicInteger accepted, Duration exhausted)
+            throws IOException {
+        round(base, listener, accepted, exhausted, new AtomicInteger());
+    }
+
+    /** One connection accepted the hard way; returns the accept errors seen while exhausted. */
+    private static int round(EventBase base, ConnectionListener listener, AtomicInteger accepted, Duration exhausted,
+            AtomicInteger errors) throws IOException {
+        listener.disable();
+        base.loop(EventBase.LOOP_NONBLOCK);
+        int port = ((InetSocketAddress) listener.localAddress()).getPort();
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            List<InputStream> fillers = new ArrayList<>();
             while (true) {
                 try {
                     fillers.add(new FileInputStream("/dev/null"));
-                } catch (IOException exhausted) {
+                } catch (IOException full) {
                     break;
                 }
             }
-            System.out.println("EXHAUSTED " + fillers.size());
-            System.out.flush();
-            // The parent connects now. Accept fails with EMFILE for one second: the listener must
-            // pause between attempts instead of spinning.
-            base.loopExit(Duration.ofSeconds(1));
+            // Accept fails with EMFILE for the whole period: the listener must pause between
+            // attempts instead of spinning, and the loop must survive whatever it logs.
+            listener.enable();
+            base.loopExit(exhausted);
             base.dispatch();
+            int seen = errors.get();
             for (InputStream in : fillers) {
                 in.close();
             }
-            int errorsWhileExhausted = errors.get();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (accepted.get() == 0 && System.nanoTime() < deadline) {
                 base.loop(EventBase.LOOP_ONCE);
             }
-            listener.free();
-            System.out.println("RESULT errors=" + errorsWhileExhausted + " accepted=" + accepted.get());
+            if (accepted.get() != 1) {
+                throw new IllegalStateException("the connection was not accepted after the descriptors came back");
+            }
+            return seen;
         }
     }
 
