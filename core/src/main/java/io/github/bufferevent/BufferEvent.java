@@ -13,6 +13,9 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.List;
@@ -27,13 +30,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * libevent's socket {@code bufferevent}: a channel with an input and an output {@link EvBuffer},
  * read, write and event callbacks, watermarks and timeouts, driven by an {@link EventBase}.
  *
- * <p>Threads: callbacks run on the base's loop thread. Created with {@link BevOption#THREADSAFE},
- * every method may be called from any thread; concurrent writes each stay contiguous, in the order
- * the calls returned. Without it, a call from any thread other than the loop thread while the loop
- * runs fails with {@link IllegalStateException}; before the loop runs, the thread setting things
- * up may call anything (as in libevent). {@link #free()} may be called from any thread in either
- * case when THREADSAFE is set, and from inside any callback. The getters marked "any thread"
- * read snapshots and never need the loop.
+ * <p>Threads: callbacks run on the base's loop thread, holding this bufferevent's lock (unless
+ * {@link BevOption#UNLOCK_CALLBACKS}). Created with {@link BevOption#THREADSAFE}, every method
+ * may be called from any thread; concurrent writes each stay contiguous, in the order the calls
+ * returned. A call from another thread while the loop runs never waits for the lock: writes are
+ * handed over through a lock-free queue and settings through the base's task queue (as Netty
+ * does), so user code may take its own locks in callbacks and around writes without deadlock.
+ * The exceptions are {@link #read}, {@link #readBuffer} and {@link #lock()}, which must touch the
+ * input now and so wait for a running callback to return. Without THREADSAFE, a call from any
+ * thread other than the loop thread while the loop runs fails with {@link IllegalStateException};
+ * before the loop runs, the thread setting things up may call anything (as in libevent).
+ * {@link #free()} may be called from inside any callback. The getters marked "any thread" read
+ * snapshots and never need the loop.
  */
 public final class BufferEvent implements AutoCloseable {
 
@@ -83,20 +91,20 @@ public final class BufferEvent implements AutoCloseable {
     private final BufferHook hook = new BufferHook();
     Instrumentation instrumentation;
 
-    private SocketChannel channel;
+    private volatile SocketChannel channel;
     private boolean ownsChannel;
     private SelectionKey key;
     private int interestOps;
-    private int state;
+    private volatile int state;
     private boolean resolving;
     private ArrayDeque<InetSocketAddress> nextAddresses;
     private long connectStartNanos;
     /** Bumped by every connect start, connect timeout and free: a late DNS answer for an older one is ignored. */
     private int connectSeq;
 
-    private ReadCallback readCb;
-    private WriteCallback writeCb;
-    private EventCallback eventCb;
+    private volatile ReadCallback readCb;
+    private volatile WriteCallback writeCb;
+    private volatile EventCallback eventCb;
 
     private volatile int enabled = Ev.WRITE;
     private boolean readSuspended;
@@ -108,15 +116,15 @@ public final class BufferEvent implements AutoCloseable {
     private long readLow;
     private long readHigh;
     private long writeLow;
-    private int maxSingleRead = DEFAULT_MAX_SINGLE_READ;
-    private int maxSingleWrite = DEFAULT_MAX_SINGLE_WRITE;
+    private volatile int maxSingleRead = DEFAULT_MAX_SINGLE_READ;
+    private volatile int maxSingleWrite = DEFAULT_MAX_SINGLE_WRITE;
 
     private long readTimeoutNanos;
     private long writeTimeoutNanos;
     private long connectTimeoutNanos;
     private final TimerHeap.Timer readTimer = new TimerHeap.Timer(this::onReadTimeout);
     private final TimerHeap.Timer writeTimer = new TimerHeap.Timer(this::onWriteTimeout);
-    private boolean resetTimers;
+    private volatile boolean resetTimers;
 
     private boolean deferQueued;
     private boolean deferredRead;
@@ -137,6 +145,27 @@ public final class BufferEvent implements AutoCloseable {
 
     private final AtomicBoolean syncQueued = new AtomicBoolean();
     private final Runnable syncTask = this::sync;
+    /** Writes from other threads on their way to the output; null without THREADSAFE. */
+    private final WriteHandoff handoff;
+    /** No more writes: a FINISHED flush was asked for, or the bufferevent was freed. */
+    private volatile boolean writeClosed;
+    /** A FINISHED flush asked for by another thread, for the loop to start. */
+    private volatile boolean finishRequested;
+
+    private static final VarHandle ENABLED;
+    private static final VarHandle STATE;
+    private static final VarHandle RESET_TIMERS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            ENABLED = l.findVarHandle(BufferEvent.class, "enabled", int.class);
+            STATE = l.findVarHandle(BufferEvent.class, "state", int.class);
+            RESET_TIMERS = l.findVarHandle(BufferEvent.class, "resetTimers", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private BufferEvent(EventBase base, SocketChannel channel, EnumSet<BevOption> options, Instrumentation instrumentation) {
         this.base = base;
@@ -145,6 +174,7 @@ public final class BufferEvent implements AutoCloseable {
         this.deferCallbacks = options.contains(BevOption.DEFER_CALLBACKS);
         this.unlockCallbacks = options.contains(BevOption.UNLOCK_CALLBACKS);
         this.lock = threadSafe ? new ReentrantLock() : null;
+        this.handoff = threadSafe ? new WriteHandoff() : null;
         ChunkPool pool = new ChunkPool();
         this.input = new EvBuffer(pool);
         this.output = new EvBuffer(pool);
@@ -221,16 +251,9 @@ public final class BufferEvent implements AutoCloseable {
                 throw new IllegalArgumentException("address " + inet + " is unresolved; use connectHostname(host, port)");
             }
         }
-        if (!base.onLoopOrIdle()) {
-            requireThreadSafe("connect");
-            lock();
-            try {
-                checkCanConnect(address);
-                state = CONNECTING;
-            } finally {
-                unlock();
-            }
-            handOver(() -> {
+        if (foreign("connect")) {
+            claimConnect(address);
+            handOverOrFail(() -> {
                 lock();
                 try {
                     startAttemptReporting(address);
@@ -242,7 +265,7 @@ public final class BufferEvent implements AutoCloseable {
         }
         lock();
         try {
-            checkCanConnect(address);
+            claimConnect(address);
             beginConnect();
             try {
                 startAttempt(address);
@@ -275,25 +298,31 @@ public final class BufferEvent implements AutoCloseable {
             throw new IllegalArgumentException("host must not be blank");
         }
         checkPort(port);
-        lockChecked("connectHostname");
+        if (foreign("connectHostname")) {
+            claimConnect(InetSocketAddress.createUnresolved(host, port));
+            handOverOrFail(() -> startResolving(host, port));
+            return;
+        }
+        lock();
         try {
-            checkCanConnect(InetSocketAddress.createUnresolved(host, port));
-            state = CONNECTING;
+            claimConnect(InetSocketAddress.createUnresolved(host, port));
             resolving = true;
+            startResolving(host, port);
         } finally {
             unlock();
         }
-        handOver(() -> startResolving(host, port));
     }
 
-    private void checkCanConnect(SocketAddress address) {
+    /**
+     * Checks that a connect may start and moves NEW to CONNECTING, atomically, so that of two
+     * threads connecting at once one fails. Any thread; no lock needed.
+     */
+    private void claimConnect(SocketAddress address) {
         checkNotFreed();
-        if (state == CONNECTING) {
-            throw new IllegalStateException("a connect is already in progress");
+        if (state != NEW) {
+            throw alreadyConnecting();
         }
-        if (state == CONNECTED) {
-            throw new IllegalStateException("already connected to " + remoteAddress);
-        }
+        SocketChannel channel = this.channel;
         if (address == null && (channel == null || !channel.isConnectionPending())) {
             throw new IllegalArgumentException("address is null, but the channel is not connecting");
         }
@@ -304,6 +333,14 @@ public final class BufferEvent implements AutoCloseable {
         if (address != null && channel != null && channel.isConnectionPending()) {
             throw new IllegalStateException("the channel is already connecting; call connect(null) to wait for it");
         }
+        if (!STATE.compareAndSet(this, NEW, CONNECTING)) {
+            throw alreadyConnecting();
+        }
+    }
+
+    private IllegalStateException alreadyConnecting() {
+        return state == CONNECTED ? new IllegalStateException("already connected to " + remoteAddress)
+                : new IllegalStateException("a connect is already in progress");
     }
 
     private void beginConnect() {
@@ -539,39 +576,27 @@ public final class BufferEvent implements AutoCloseable {
 
     /** {@code bufferevent_setcb()}: replaces the three callbacks; null removes one. */
     public void setCallbacks(ReadCallback read, WriteCallback write, EventCallback event) {
-        lockChecked("setCallbacks");
-        try {
-            readCb = read;
-            writeCb = write;
-            eventCb = event;
-        } finally {
-            unlock();
-        }
+        checkThread("setCallbacks");
+        readCb = read;
+        writeCb = write;
+        eventCb = event;
     }
 
     /** {@code bufferevent_enable()}: enables {@link Ev#READ} and/or {@link Ev#WRITE}. */
     public void enable(int what) {
         Ev.checkDirections("what", what);
-        lockChecked("enable");
-        try {
-            enabled |= what;
-            resetTimers = true; // as libevent re-adding the events: the enabled direction's timeout starts anew
-            requestSync();
-        } finally {
-            unlock();
-        }
+        checkThread("enable");
+        ENABLED.getAndBitwiseOr(this, what);
+        resetTimers = true; // as libevent re-adding the events: the enabled direction's timeout starts anew
+        syncSoon();
     }
 
     /** {@code bufferevent_disable()}: disables {@link Ev#READ} and/or {@link Ev#WRITE}. */
     public void disable(int what) {
         Ev.checkDirections("what", what);
-        lockChecked("disable");
-        try {
-            enabled &= ~what;
-            requestSync();
-        } finally {
-            unlock();
-        }
+        checkThread("disable");
+        ENABLED.getAndBitwiseAnd(this, ~what);
+        syncSoon();
     }
 
     /** {@code bufferevent_get_enabled()}: the enabled directions. Any thread. */
@@ -598,8 +623,7 @@ public final class BufferEvent implements AutoCloseable {
         if ((events & Ev.READ) != 0 && high > 0 && low > high) {
             throw new IllegalArgumentException("read low watermark " + low + " must not exceed the read high watermark " + high);
         }
-        lockChecked("setWatermark");
-        try {
+        onLoopLocked("setWatermark", () -> {
             if ((events & Ev.READ) != 0) {
                 readLow = low;
                 readHigh = high;
@@ -609,9 +633,7 @@ public final class BufferEvent implements AutoCloseable {
                 writeLow = low;
             }
             requestSync();
-        } finally {
-            unlock();
-        }
+        });
     }
 
     /**
@@ -625,15 +647,12 @@ public final class BufferEvent implements AutoCloseable {
     public void setTimeouts(Duration read, Duration write) {
         long r = read == null ? 0 : EventBase.checkDelay("read timeout", read);
         long w = write == null ? 0 : EventBase.checkDelay("write timeout", write);
-        lockChecked("setTimeouts");
-        try {
+        onLoopLocked("setTimeouts", () -> {
             readTimeoutNanos = r;
             writeTimeoutNanos = w;
             resetTimers = true;
             requestSync();
-        } finally {
-            unlock();
-        }
+        });
     }
 
     /**
@@ -643,13 +662,10 @@ public final class BufferEvent implements AutoCloseable {
      */
     public void setConnectTimeout(Duration timeout) {
         long c = timeout == null ? 0 : EventBase.checkDelay("connect timeout", timeout);
-        lockChecked("setConnectTimeout");
-        try {
+        onLoopLocked("setConnectTimeout", () -> {
             connectTimeoutNanos = c;
             requestSync();
-        } finally {
-            unlock();
-        }
+        });
     }
 
     /**
@@ -658,12 +674,8 @@ public final class BufferEvent implements AutoCloseable {
      */
     public void setMaxSingleRead(int size) {
         int value = checkSingle("size", size, DEFAULT_MAX_SINGLE_READ);
-        lockChecked("setMaxSingleRead");
-        try {
-            maxSingleRead = value;
-        } finally {
-            unlock();
-        }
+        checkThread("setMaxSingleRead");
+        maxSingleRead = value;
     }
 
     /**
@@ -672,12 +684,8 @@ public final class BufferEvent implements AutoCloseable {
      */
     public void setMaxSingleWrite(int size) {
         int value = checkSingle("size", size, DEFAULT_MAX_SINGLE_WRITE);
-        lockChecked("setMaxSingleWrite");
-        try {
-            maxSingleWrite = value;
-        } finally {
-            unlock();
-        }
+        checkThread("setMaxSingleWrite");
+        maxSingleWrite = value;
     }
 
     /** {@code bufferevent_get_max_single_read()}. */
@@ -716,9 +724,12 @@ public final class BufferEvent implements AutoCloseable {
     }
 
     /**
-     * {@code bufferevent_write()}: appends to the output; the loop writes it.
+     * {@code bufferevent_write()}: appends to the output; the loop writes it. From another thread
+     * (THREADSAFE) the bytes are copied and handed to the loop without waiting for the lock; they
+     * count in {@link #bufferedOutput()} at once and reach {@link #output()} on the loop's next turn.
      *
-     * @throws IllegalStateException if freed, or the write side was shut down by a FINISHED flush
+     * @throws IllegalStateException if freed, if a FINISHED flush was asked for (nothing more can
+     *     be written), or if the base is closed
      */
     public void write(byte[] data) {
         write(data, 0, Objects.requireNonNull(data, "data").length);
@@ -728,7 +739,11 @@ public final class BufferEvent implements AutoCloseable {
     public void write(byte[] data, int off, int len) {
         Objects.requireNonNull(data, "data");
         Objects.checkFromIndexSize(off, len, data.length);
-        lockChecked("write");
+        if (foreign("write")) {
+            handOverWrite(handoff.offer(Arrays.copyOfRange(data, off, off + len)));
+            return;
+        }
+        lock();
         try {
             checkWritable();
             output.add(data, off, len);
@@ -740,7 +755,14 @@ public final class BufferEvent implements AutoCloseable {
     /** {@code bufferevent_write()} of the remaining bytes of {@code src} (its position advances). */
     public void write(ByteBuffer src) {
         Objects.requireNonNull(src, "src");
-        lockChecked("write");
+        if (foreign("write")) {
+            byte[] copy = new byte[src.remaining()];
+            src.duplicate().get(copy);
+            handOverWrite(handoff.offer(copy));
+            src.position(src.limit());
+            return;
+        }
+        lock();
         try {
             checkWritable();
             output.add(src);
@@ -752,7 +774,17 @@ public final class BufferEvent implements AutoCloseable {
     /** {@code bufferevent_write_buffer()}: moves all of {@code src} to the output. */
     public void writeBuffer(EvBuffer src) {
         Objects.requireNonNull(src, "src");
-        lockChecked("writeBuffer");
+        if (foreign("writeBuffer")) {
+            EvBuffer moved = new EvBuffer();
+            moved.addBuffer(src);
+            boolean accepted = handoff.offer(moved);
+            if (!accepted) {
+                src.addBuffer(moved); // refused: the caller keeps its bytes
+            }
+            handOverWrite(accepted);
+            return;
+        }
+        lock();
         try {
             checkWritable();
             output.addBuffer(src);
@@ -785,10 +817,45 @@ public final class BufferEvent implements AutoCloseable {
         }
     }
 
+    /** Loop thread (or idle), lock held: writes go straight to the output, after what other threads handed over. */
     private void checkWritable() {
-        checkNotFreed();
-        if (writeShut) {
-            throw new IllegalStateException("the write side was shut down by flush(Ev.WRITE, BevFlush.FINISHED); nothing more can be written");
+        if (freed || writeClosed || writeShut) {
+            throw closedForWrites();
+        }
+        drainHandoff();
+    }
+
+    private IllegalStateException closedForWrites() {
+        if (freed) {
+            return new IllegalStateException("this bufferevent has been freed");
+        }
+        return new IllegalStateException("the write side was shut down by flush(Ev.WRITE, BevFlush.FINISHED) or a graceful "
+                + "shutdown; nothing more can be written");
+    }
+
+    /** Another thread's write was offered to the hand-off: refused (throw), or get the loop to take it. */
+    private void handOverWrite(boolean accepted) {
+        if (!accepted) {
+            throw closedForWrites();
+        }
+        if (syncQueued.compareAndSet(false, true)) {
+            try {
+                base.execute(syncTask);
+            } catch (RejectedExecutionException closed) {
+                syncQueued.set(false);
+                throw new IllegalStateException("the EventBase is closed; the bytes written were not sent", closed);
+            }
+        }
+    }
+
+    /** Loop thread, lock held: moves what other threads wrote to the output, in order. */
+    private void drainHandoff() {
+        if (handoff != null && !handoff.isEmpty()) {
+            if (released) {
+                handoff.discard();
+            } else {
+                handoff.drainTo(output);
+            }
         }
     }
 
@@ -802,21 +869,51 @@ public final class BufferEvent implements AutoCloseable {
     public int flush(int iotype, BevFlush mode) {
         Ev.checkDirections("iotype", iotype);
         Objects.requireNonNull(mode, "mode");
-        lockChecked("flush");
+        if (foreign("flush")) {
+            checkNotFreed();
+            if ((iotype & Ev.WRITE) == 0) {
+                return 0;
+            }
+            int result = bufferedOutput() > 0 ? 1 : 0;
+            if (mode == BevFlush.FINISHED) {
+                closeWrites();
+                finishRequested = true;
+            }
+            handOverWrite(true);
+            return result;
+        }
+        lock();
         try {
             checkNotFreed();
             if ((iotype & Ev.WRITE) == 0) {
                 return 0;
             }
+            drainHandoff();
             int result = output.length() > 0 ? 1 : 0;
-            if (mode == BevFlush.FINISHED && !writeShut) {
-                finishing = true;
-                enabled |= Ev.WRITE;
+            if (mode == BevFlush.FINISHED) {
+                closeWrites();
+                startFinishing();
             }
             requestFlush();
             return result;
         } finally {
             unlock();
+        }
+    }
+
+    /** Any thread: refuse writes from now on. */
+    private void closeWrites() {
+        writeClosed = true;
+        if (handoff != null) {
+            handoff.close();
+        }
+    }
+
+    /** Loop thread, lock held: drain the output, then shut the write side down. */
+    private void startFinishing() {
+        if (!writeShut) {
+            finishing = true;
+            ENABLED.getAndBitwiseOr(this, Ev.WRITE);
         }
     }
 
@@ -827,14 +924,13 @@ public final class BufferEvent implements AutoCloseable {
      */
     public void trigger(int iotype, int options) {
         Ev.checkDirections("iotype", iotype);
-        lockChecked("trigger");
-        try {
+        // Callbacks run on the loop thread: a call from another thread is always deferred.
+        boolean defer = (options & BevTrigger.DEFER_CALLBACKS) != 0 || !base.onLoopOrIdle();
+        onLoopLocked("trigger", () -> {
             if (freed) {
                 return;
             }
             boolean ignore = (options & BevTrigger.IGNORE_WATERMARKS) != 0;
-            // Callbacks run on the loop thread: a call from another thread is always deferred.
-            boolean defer = (options & BevTrigger.DEFER_CALLBACKS) != 0 || !base.onLoopOrIdle();
             if ((iotype & Ev.READ) != 0 && (ignore || input.length() >= readLow)) {
                 if (defer) {
                     deferredRead = true;
@@ -851,27 +947,23 @@ public final class BufferEvent implements AutoCloseable {
                     fireWrite();
                 }
             }
-        } finally {
-            unlock();
-        }
+        });
     }
 
     /** {@code bufferevent_trigger_event()}: runs the event callback with {@code what}. */
     public void triggerEvent(int what, int options) {
-        lockChecked("triggerEvent");
-        try {
+        boolean defer = (options & BevTrigger.DEFER_CALLBACKS) != 0 || !base.onLoopOrIdle();
+        onLoopLocked("triggerEvent", () -> {
             if (freed) {
                 return;
             }
-            if ((options & BevTrigger.DEFER_CALLBACKS) != 0 || !base.onLoopOrIdle()) {
+            if (defer) {
                 deferredEvents |= what;
                 queueDeferred();
             } else {
                 fireEvent(what);
             }
-        } finally {
-            unlock();
-        }
+        });
     }
 
     // ------------------------------------------------------------------ free
@@ -886,14 +978,11 @@ public final class BufferEvent implements AutoCloseable {
         if (freed) {
             return;
         }
-        if (!base.onLoopOrIdle()) {
-            requireThreadSafe("free");
-            lock();
-            try {
-                freed = true;
-            } finally {
-                unlock();
-            }
+        if (foreign("free")) {
+            // No wait for the lock: a callback of this bufferevent may be running right now and
+            // finishes; none starts after this (each checks freed first).
+            freed = true;
+            closeWrites();
             try {
                 base.execute(this::release);
             } catch (RejectedExecutionException closed) {
@@ -904,6 +993,7 @@ public final class BufferEvent implements AutoCloseable {
         lock();
         try {
             freed = true;
+            closeWrites();
             release();
         } finally {
             unlock();
@@ -929,6 +1019,10 @@ public final class BufferEvent implements AutoCloseable {
             }
             released = true;
             freed = true;
+            closeWrites();
+            if (handoff != null) {
+                handoff.discard();
+            }
             connectSeq++;
             base.cancel(readTimer);
             base.cancel(writeTimer);
@@ -953,6 +1047,10 @@ public final class BufferEvent implements AutoCloseable {
     void onBaseClosed() {
         freed = true;
         released = true;
+        closeWrites();
+        if (handoff != null) {
+            handoff.discard();
+        }
         connected = false;
         if (channel != null && (closeOnFree || ownsChannel)) {
             closeQuietly(channel);
@@ -989,9 +1087,9 @@ public final class BufferEvent implements AutoCloseable {
         return publishedInput;
     }
 
-    /** Bytes in the output buffer (a snapshot). Any thread. */
+    /** Bytes in the output buffer, with those other threads wrote and the loop has not taken yet (a snapshot). Any thread. */
     public long bufferedOutput() {
-        return publishedOutput;
+        return handoff == null ? publishedOutput : publishedOutput + handoff.bytes();
     }
 
     /** Bytes read from the socket so far. Any thread. */
@@ -1077,8 +1175,7 @@ public final class BufferEvent implements AutoCloseable {
             base.interest(key, interestOps, ops);
             interestOps = ops;
         }
-        boolean reset = resetTimers;
-        resetTimers = false;
+        boolean reset = resetTimers && (boolean) RESET_TIMERS.getAndSet(this, false);
         boolean readActive = isConnected && (en & Ev.READ) != 0 && !readSuspended && readTimeoutNanos > 0;
         arm(readTimer, readActive, readTimeoutNanos, reset);
         long wt = connecting && connectTimeoutNanos > 0 ? connectTimeoutNanos : writeTimeoutNanos;
@@ -1116,6 +1213,11 @@ public final class BufferEvent implements AutoCloseable {
         syncQueued.set(false);
         lock();
         try {
+            drainHandoff();
+            if (finishRequested) {
+                finishRequested = false;
+                startFinishing();
+            }
             refresh();
         } finally {
             unlock();
@@ -1206,7 +1308,7 @@ public final class BufferEvent implements AutoCloseable {
             return;
         }
         if (n < 0) {
-            enabled &= ~Ev.READ;
+            ENABLED.getAndBitwiseAnd(this, ~Ev.READ);
             refresh();
             report(Report.EOF, 0, null);
             fireEvent(BevEvent.EOF | BevEvent.READING);
@@ -1235,6 +1337,7 @@ public final class BufferEvent implements AutoCloseable {
         if (state != CONNECTED || writeShut) {
             return;
         }
+        drainHandoff();
         long n = 0;
         try {
             // Each write(2) takes at most maxSingleWrite bytes (libevent's bufferevent_set_max_single_write);
@@ -1265,7 +1368,8 @@ public final class BufferEvent implements AutoCloseable {
         }
         long left = output.length();
         writeBlocked = left > 0;
-        if (left == 0 && finishing) {
+        if (left == 0 && finishing && (handoff == null || handoff.settled())) {
+            // (A writer still between the hand-off's gate and its queue wakes the loop again.)
             finishing = false;
             writeShut = true;
             try {
@@ -1284,7 +1388,7 @@ public final class BufferEvent implements AutoCloseable {
     private void failIo(int direction, IOException e) {
         socketError = e;
         finishing = false;
-        enabled &= ~(direction == BevEvent.READING ? Ev.READ : Ev.WRITE);
+        ENABLED.getAndBitwiseAnd(this, ~(direction == BevEvent.READING ? Ev.READ : Ev.WRITE));
         refresh();
         report(direction == BevEvent.READING ? Report.ERROR_READ : Report.ERROR_WRITE, 0, e);
         fireEvent(BevEvent.ERROR | direction);
@@ -1296,7 +1400,7 @@ public final class BufferEvent implements AutoCloseable {
             if (released) {
                 return;
             }
-            enabled &= ~Ev.READ;
+            ENABLED.getAndBitwiseAnd(this, ~Ev.READ);
             refresh();
             report(Report.TIMEOUT_READ, 0, null);
             fireEvent(BevEvent.TIMEOUT | BevEvent.READING);
@@ -1313,7 +1417,7 @@ public final class BufferEvent implements AutoCloseable {
             }
             boolean wasConnecting = state == CONNECTING;
             connectSeq++;
-            enabled &= ~Ev.WRITE;
+            ENABLED.getAndBitwiseAnd(this, ~Ev.WRITE);
             finishing = false;
             if (wasConnecting) {
                 resolving = false;
@@ -1485,10 +1589,16 @@ public final class BufferEvent implements AutoCloseable {
             if (released || writeShut) {
                 return;
             }
+            drainHandoff();
+            if (finishRequested) {
+                finishRequested = false;
+                finishing = true;
+            }
             if (output.length() > 0 || finishing) {
                 finishing = true;
+                closeWrites();
                 if (state == CONNECTED) {
-                    enabled |= Ev.WRITE;
+                    ENABLED.getAndBitwiseOr(this, Ev.WRITE);
                 }
                 refresh();
             }
@@ -1499,7 +1609,7 @@ public final class BufferEvent implements AutoCloseable {
 
     /** Whether a FINISHED flush still waits for output to drain. */
     boolean shutdownFlushPending() {
-        return finishing && !freed && (state == CONNECTED || state == CONNECTING);
+        return (finishing || finishRequested) && !freed && (state == CONNECTED || state == CONNECTING);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -1525,23 +1635,77 @@ public final class BufferEvent implements AutoCloseable {
     }
 
     private void lockChecked(String method) {
-        if (!threadSafe && !base.onLoopOrIdle()) {
-            throw foreignThread(method);
-        }
+        checkThread(method);
         lock();
     }
 
-    private void requireThreadSafe(String method) {
-        if (!threadSafe) {
+    /** Throws if the caller is a foreign thread and this bufferevent is not THREADSAFE. */
+    private void checkThread(String method) {
+        if (!threadSafe && !base.onLoopOrIdle()) {
             throw foreignThread(method);
         }
     }
 
-    private void handOver(Runnable action) {
+    /**
+     * Whether the caller is a foreign thread that must hand its call over to the loop instead of
+     * taking the lock; throws if it may not call at all (not THREADSAFE).
+     */
+    private boolean foreign(String method) {
         if (base.onLoopOrIdle()) {
+            return false;
+        }
+        if (!threadSafe) {
+            throw foreignThread(method);
+        }
+        return true;
+    }
+
+    /** Runs {@code action} under the lock now on the loop thread (or idle), else hands it to the loop. */
+    private void onLoopLocked(String method, Runnable action) {
+        if (foreign(method)) {
+            handOverOrFail(() -> {
+                lock();
+                try {
+                    if (!released) {
+                        action.run();
+                    }
+                } finally {
+                    unlock();
+                }
+            });
+            return;
+        }
+        lock();
+        try {
             action.run();
-        } else {
+        } finally {
+            unlock();
+        }
+    }
+
+    private void handOverOrFail(Runnable action) {
+        try {
             base.execute(action);
+        } catch (RejectedExecutionException closed) {
+            throw new IllegalStateException("the EventBase is closed", closed);
+        }
+    }
+
+    /** Any thread, no lock needed: get the loop to match interest and timers to the state soon. */
+    private void syncSoon() {
+        if (base.onLoopOrIdle()) {
+            lock();
+            try {
+                refresh();
+            } finally {
+                unlock();
+            }
+        } else if (syncQueued.compareAndSet(false, true)) {
+            try {
+                base.execute(syncTask);
+            } catch (RejectedExecutionException closed) {
+                syncQueued.set(false);
+            }
         }
     }
 

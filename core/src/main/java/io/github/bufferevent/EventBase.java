@@ -49,6 +49,10 @@ public final class EventBase implements Executor, AutoCloseable {
     private static final int READ_BUFFER_SIZE = 64 * 1024;
     private static final int WRITE_VECTORS = 64;
     private static final int FLUSH_ROUNDS = 16;
+    /** How long past its timeout a shutdown waits for a loop that should have returned at once. */
+    private static final long STUCK_LOOP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** How long {@link #close()} waits for the loop to return before closing without it. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private final Selector selector;
     private final LongSupplier clock;
@@ -532,7 +536,9 @@ public final class EventBase implements Executor, AutoCloseable {
      * Graceful shutdown: listeners stop accepting, every live bufferevent with pending output
      * (or a {@link BevFlush#FINISHED} flush under way) drains it and shuts its write side down,
      * until none is left or {@code timeout} passes; then every bufferevent is freed, the loop
-     * returns and the base is closed. Any thread but the loop thread; waits for the loop to stop.
+     * returns and the base is closed. Any thread but the loop thread; waits for the loop to stop,
+     * but never much longer than {@code timeout}: a loop thread stuck in a callback that does not
+     * return is left behind (logged with its stack), and the base is closed from this thread.
      *
      * @return true if every pending byte was written before the timeout
      */
@@ -557,21 +563,49 @@ public final class EventBase implements Executor, AutoCloseable {
             loop(LOOP_NO_EXIT_ON_EMPTY); // closes the resources when the drain ends
             return gs.drained;
         }
+        long giveUpAt = System.nanoTime() + Math.min(nanos, Long.MAX_VALUE / 4) + STUCK_LOOP_GRACE_NANOS;
         try {
             execute(() -> begin(gs));
         } catch (RejectedExecutionException alreadyClosing) {
-            awaitQuietly(closedLatch, timeout.plusSeconds(5));
+            awaitUntil(closedLatch, giveUpAt);
             return true;
         }
-        awaitQuietly(gs.done, timeout.plusSeconds(5));
-        // The drain ended (or timed out); the loop now returns and closes the base. Wait for
-        // that too, so the caller finds the base closed, whoever runs its loop.
-        awaitQuietly(closedLatch, Duration.ofSeconds(5));
+        // The loop ends the drain by the deadline (drained or not), then returns and closes the
+        // base. Wait for all of it, so the caller finds the base closed, whoever runs its loop.
+        awaitUntil(gs.done, giveUpAt);
+        awaitUntil(closedLatch, giveUpAt);
+        if (!closed) {
+            closeWithoutTheLoop("shutdownGracefully(" + timeout + ")");
+            return false;
+        }
         Thread t = managedThread;
         if (t != null) {
-            joinQuietly(t, Duration.ofSeconds(5));
+            joinQuietly(t, Duration.ofNanos(Math.max(1_000_000, giveUpAt - System.nanoTime())));
         }
         return gs.drained;
+    }
+
+    /**
+     * The loop thread did not return in time: it is stuck in user code (a callback that blocks).
+     * Close the base from this thread so that shutdown stays bounded; the stuck thread is
+     * interrupted and, should it ever come back, finds the base closed and ends.
+     */
+    private void closeWithoutTheLoop(String during) {
+        closeRequested = true;
+        Thread t = loopThread();
+        StringBuilder where = new StringBuilder();
+        if (t != null) {
+            for (StackTraceElement e : t.getStackTrace()) {
+                where.append("\n\tat ").append(e);
+            }
+        }
+        LoopLog.log(System.Logger.Level.ERROR, "the loop thread '" + (t == null ? "?" : t.getName()) + "' of " + this
+                + " did not return during " + during + " (a callback blocks?); closing the base without it. It was at:"
+                + where);
+        closeResources();
+        if (t != null && t != Thread.currentThread()) {
+            t.interrupt();
+        }
     }
 
     private void begin(GracefulShutdown gs) {
@@ -646,17 +680,19 @@ public final class EventBase implements Executor, AutoCloseable {
             t = managedThread;
         }
         if (t != null) {
-            joinQuietly(t, Duration.ofSeconds(10));
-            return;
-        }
-        if (!running.get()) {
+            joinQuietly(t, CLOSE_WAIT);
+        } else if (!running.get()) {
             closeResources();
             return;
+        } else {
+            // Another thread runs dispatch(): it closes the resources when its loop returns, which
+            // the wakeup above makes happen after the callback running now. Wait for it, as for
+            // the managed thread, so the base is closed when close() returns.
+            awaitQuietly(closedLatch, CLOSE_WAIT);
         }
-        // Another thread runs dispatch(): it closes the resources when its loop returns, which
-        // the wakeup above makes happen after the callback running now. Wait for it, as for
-        // the managed thread, so the base is closed when close() returns.
-        awaitQuietly(closedLatch, Duration.ofSeconds(10));
+        if (!closed) {
+            closeWithoutTheLoop("close()");
+        }
     }
 
     private void closeResources() {
@@ -910,6 +946,17 @@ public final class EventBase implements Executor, AutoCloseable {
             return d.toNanos();
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE / 4;
+        }
+    }
+
+    private static void awaitUntil(CountDownLatch latch, long deadlineNanos) {
+        long left = deadlineNanos - System.nanoTime();
+        try {
+            if (left > 0) {
+                latch.await(left, TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
