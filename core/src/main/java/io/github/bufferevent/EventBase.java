@@ -282,6 +282,11 @@ public final class EventBase implements Executor, AutoCloseable {
             } finally {
                 awake.set(true);
             }
+        } catch (java.nio.channels.ClosedSelectorException e) {
+            if (!closed) {
+                throw e;
+            }
+            // closed from another thread while this loop was stuck in a callback: the loop ends now
         } catch (IOException e) {
             LoopLog.log(System.Logger.Level.ERROR, "selector failed; the loop goes on", e);
         }
@@ -602,7 +607,9 @@ public final class EventBase implements Executor, AutoCloseable {
         LoopLog.log(System.Logger.Level.ERROR, "the loop thread '" + (t == null ? "?" : t.getName()) + "' of " + this
                 + " did not return during " + during + " (a callback blocks?); closing the base without it. It was at:"
                 + where);
-        closeResources();
+        // The stuck thread holds the selector's lock (callbacks run inside select), so
+        // Selector.close() would wait for it: close the selector on a thread of its own.
+        closeResources(false);
         if (t != null && t != Thread.currentThread()) {
             t.interrupt();
         }
@@ -696,6 +703,10 @@ public final class EventBase implements Executor, AutoCloseable {
     }
 
     private void closeResources() {
+        closeResources(true);
+    }
+
+    private void closeResources(boolean closeSelectorHere) {
         synchronized (lifecycleLock) {
             if (closed) {
                 return;
@@ -726,10 +737,12 @@ public final class EventBase implements Executor, AutoCloseable {
         if (dropped > 0) {
             LoopLog.log(System.Logger.Level.DEBUG, dropped + " tasks were pending when the EventBase closed");
         }
-        try {
-            selector.close();
-        } catch (IOException e) {
-            LoopLog.log(System.Logger.Level.WARNING, "closing the selector failed", e);
+        if (closeSelectorHere) {
+            closeSelector();
+        } else {
+            Thread closer = new Thread(this::closeSelector, threadName + "-selector-closer");
+            closer.setDaemon(true);
+            closer.start();
         }
         registeredChannels = 0;
         GracefulShutdown gs = shutdown;
@@ -737,6 +750,14 @@ public final class EventBase implements Executor, AutoCloseable {
             gs.done.countDown();
         }
         closedLatch.countDown();
+    }
+
+    private void closeSelector() {
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LoopLog.log(System.Logger.Level.WARNING, "closing the selector failed", e);
+        }
     }
 
     /** Whether {@link #close()} has completed. Any thread. */

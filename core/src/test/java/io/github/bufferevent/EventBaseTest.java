@@ -856,4 +856,31 @@ class EventBaseTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** A task (or callback) that never returns must not hold shutdown past its timeout. */
+    @Test
+    void shutdownGracefullyIsBoundedByItsTimeoutEvenWhenTheLoopIsStuck() throws Exception {
+        EventBase base = track(EventBase.builder().threadName("stuck-loop").daemon(true).build().start());
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        base.execute(() -> {
+            stuck.countDown();
+            while (true) {
+                try {
+                    never.await(); // the user's wait, and it ignores interrupts
+                    return;
+                } catch (InterruptedException ignored) {
+                    // keep waiting
+                }
+            }
+        });
+        assertThat(stuck.await(5, SECONDS)).isTrue();
+        long start = System.nanoTime();
+        boolean drained = base.shutdownGracefully(Duration.ofMillis(500));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        never.countDown();
+        assertThat(drained).isFalse();
+        assertThat(base.isClosed()).isTrue();
+        assertThat(took).isLessThan(Duration.ofSeconds(3)); // 500 ms + 500 ms grace; before: forever
+    }
 }

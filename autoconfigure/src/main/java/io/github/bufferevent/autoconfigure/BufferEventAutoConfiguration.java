@@ -86,6 +86,7 @@ public final class BufferEventAutoConfiguration {
                 c.setHandler(handler);
             }
             clients.put(name, c);
+            instr.clientCreated(c);
         });
         customizers.orderedStream().forEach(customizer -> clients.values().forEach(customizer::customize));
         return new BufferEventClients(clients, instr);

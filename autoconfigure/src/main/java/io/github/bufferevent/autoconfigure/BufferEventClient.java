@@ -26,11 +26,17 @@ import org.apache.commons.logging.LogFactory;
 /**
  * A named client from {@code bufferevent.clients.<name>}: owns one connection to host:port,
  * reconnects with exponential backoff and jitter (resolving the host again each time), and buffers
- * writes made while disconnected (up to {@code max-pending-bytes}) to send them first after the
- * reconnect.
+ * writes made while disconnected to send them first after the reconnect. What it holds unsent
+ * (pending while disconnected plus the connection's output) is bounded by
+ * {@code max-pending-bytes}; between {@code write-buffer-high-water-mark} and
+ * {@code write-buffer-low-water-mark} it reports itself unwritable ({@link #isWritable()},
+ * {@link #awaitWritable}, {@link #whenWritable()}, the handler's
+ * {@link BufferEventClientHandler#onWritabilityChanged}), as Netty's channel writability.
  *
  * <p>Threads: {@link #write}, {@link #connect}, {@link #close} and every getter may be called from
- * any thread. The {@link BufferEventClientHandler} runs on the loop thread.
+ * any thread; a write never waits for anything a callback holds (the bytes are handed to the loop).
+ * The {@link BufferEventClientHandler} runs on the loop thread. The client's own lock is never
+ * held while user code runs.
  */
 public final class BufferEventClient {
 
@@ -60,6 +66,7 @@ public final class BufferEventClient {
     private final List<Consumer<BufferEvent>> configurers = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
     private final BufferEvent.ReadCallback readCallback = this::onRead;
+    private final BufferEvent.WriteCallback writeCallback = this::onDrained;
     private final BufferEvent.EventCallback eventCallback = this::onEvent;
 
     private volatile State state = State.STOPPED;
@@ -73,6 +80,9 @@ public final class BufferEventClient {
     private volatile Instant lastErrorAt;
     private volatile Instant connectedSince;
     private volatile SocketAddress remoteAddress;
+    private volatile boolean writable = true;
+    /** Completed while writable; a new one while not. */
+    private volatile CompletableFuture<Void> writableAgain = CompletableFuture.completedFuture(null);
 
     BufferEventClient(ClientSettings settings, EventBase base, BufferEventFactory factory) {
         this.settings = settings;
@@ -136,9 +146,10 @@ public final class BufferEventClient {
 
     /**
      * Writes {@code data}: straight to the connection when connected, else into the pending buffer
-     * that is sent first after the (re)connect. Any thread; each call's bytes stay contiguous.
+     * that is sent first after the (re)connect. Any thread; each call's bytes stay contiguous and
+     * in the order the calls returned; the call never waits for the loop.
      *
-     * @throws PendingLimitExceededException if disconnected and the pending buffer would exceed max-pending-bytes
+     * @throws PendingLimitExceededException if the client would hold more than max-pending-bytes unsent
      * @throws IllegalStateException if the client is closing or closed
      */
     public void write(byte[] data) {
@@ -149,41 +160,41 @@ public final class BufferEventClient {
     public void write(byte[] data, int off, int len) {
         Objects.requireNonNull(data, "data");
         Objects.checkFromIndexSize(off, len, data.length);
-        while (true) {
-            BufferEvent target;
-            lock.lock();
-            try {
-                if (state == State.CONNECTED && bev != null && bev.isFreed()) {
-                    lostWithoutEvent(); // freed behind our back (base closed, loop ended): no event came
-                }
+        // Under the client's lock, which the loop never holds while user code runs: the
+        // bufferevent hands a foreign thread's bytes over without its own lock, so this cannot
+        // deadlock, and onEvent's "count unsent, then free" sees every write or none of it.
+        lock.lock();
+        try {
+            while (true) {
+                reconcile();
                 State s = state;
                 if (s == State.CLOSING || s == State.CLOSED) {
                     throw new IllegalStateException("client '" + name() + "' is " + s.name().toLowerCase() + "; writes are refused");
                 }
+                long held = heldBytes();
+                if (held + len > settings.maxPendingBytes) {
+                    throw new PendingLimitExceededException(name(), s == State.CONNECTED, held, len, settings.maxPendingBytes);
+                }
                 if (s == State.CONNECTED && bev != null) {
-                    target = bev;
-                } else {
-                    long have = pending.length();
-                    if (have + len > settings.maxPendingBytes) {
-                        throw new PendingLimitExceededException(name(), have, len, settings.maxPendingBytes);
+                    try {
+                        bev.write(data, off, len);
+                    } catch (IllegalStateException e) {
+                        if (!bev.isFreed()) {
+                            throw e;
+                        }
+                        continue; // freed behind our back (base closing): reconcile() decides, then buffer or refuse
                     }
+                } else {
                     pending.add(data, off, len);
                     pendingBytes = pending.length();
-                    return;
                 }
-            } finally {
-                lock.unlock();
-            }
-            try {
-                target.write(data, off, len);
+                if (writable && held + len >= settings.writeBufferHighWaterMark) {
+                    changeWritability(false);
+                }
                 return;
-            } catch (IllegalStateException e) {
-                if (!target.isFreed()) {
-                    throw e;
-                }
-                // The connection went away between the check and the write: the next round sees
-                // the new state (a disconnect event, or lostWithoutEvent) and buffers it instead.
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -230,6 +241,49 @@ public final class BufferEventClient {
             }
         }
         firstConnect.completeExceptionally(new IllegalStateException("client '" + name() + "' was closed"));
+        writableAgain.completeExceptionally(new IllegalStateException("client '" + name() + "' was closed"));
+    }
+
+    /**
+     * Whether the client takes writes without piling up: it holds less than
+     * {@code write-buffer-high-water-mark} unsent (or has drained to the low mark since), and is
+     * not closing. A write while unwritable still succeeds up to {@code max-pending-bytes}.
+     */
+    public boolean isWritable() {
+        State s = state();
+        return writable && s != State.CLOSING && s != State.CLOSED;
+    }
+
+    /**
+     * Waits until the client is writable again (see {@link #isWritable()}), at most {@code timeout}.
+     * Not on the loop thread, which is what makes the client writable again.
+     *
+     * @return true if writable, false on timeout or when the client closed
+     * @throws IllegalStateException if called on the loop thread
+     */
+    public boolean awaitWritable(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (base.inLoopThread()) {
+            throw new IllegalStateException("awaitWritable would block the loop thread that drains the output; "
+                    + "use whenWritable() or BufferEventClientHandler.onWritabilityChanged there");
+        }
+        try {
+            writableAgain.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            return false;
+        }
+        return isWritable();
+    }
+
+    /**
+     * A future completed when the client is writable (already completed if it is now), or
+     * completed exceptionally when it closes. Complete it yourself and nothing happens to the client.
+     */
+    public CompletableFuture<Void> whenWritable() {
+        return writableAgain.copy();
     }
 
     /**
@@ -261,12 +315,38 @@ public final class BufferEventClient {
 
     /** The current state. */
     public State state() {
-        return state;
+        State s = state;
+        if ((s == State.CONNECTED || s == State.CLOSING) && bevFreedWithoutEvent()) {
+            lock.lock();
+            try {
+                reconcile();
+                s = state;
+            } finally {
+                lock.unlock();
+            }
+        }
+        return s;
     }
 
     /** Whether the connection is up. */
     public boolean isConnected() {
-        return state == State.CONNECTED;
+        return state() == State.CONNECTED;
+    }
+
+    private boolean bevFreedWithoutEvent() {
+        BufferEvent b = published;
+        return b != null && b.isFreed();
+    }
+
+    /** Unsent bytes the client holds: pending while disconnected plus the connection's output (a snapshot). */
+    public long heldBytes() {
+        lock.lock();
+        try {
+            BufferEvent b = bev;
+            return pending.length() + (b == null ? 0 : b.bufferedOutput());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Consecutive failed attempts since the last successful connect (0 when connected). */
@@ -339,7 +419,9 @@ public final class BufferEventClient {
             for (Consumer<BufferEvent> c : configurers) {
                 c.accept(b);
             }
-            b.setCallbacks(readCallback, null, eventCallback);
+            b.setCallbacks(readCallback, writeCallback, eventCallback);
+            // The write callback runs once the output drains to the low water mark: writable again.
+            b.setWatermark(Ev.WRITE, settings.writeBufferLowWaterMark, 0);
             b.enable(Ev.READ);
             bev = b;
             published = b;
@@ -364,6 +446,42 @@ public final class BufferEventClient {
         handler.onRead(this, b.input()); // a throw is logged and counted by the bufferevent
     }
 
+    /** Loop thread: the output drained to the low water mark (or below). */
+    private void onDrained(BufferEvent b) {
+        if (writable || b != bev) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (!writable && heldBytes() <= settings.writeBufferLowWaterMark) {
+                changeWritability(true);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Lock held: flip writability, wake waiters, tell the handler on the loop (not under this lock). */
+    private void changeWritability(boolean now) {
+        writable = now;
+        if (now) {
+            writableAgain.complete(null);
+        } else {
+            writableAgain = new CompletableFuture<>();
+        }
+        try {
+            base.execute(() -> {
+                try {
+                    handler.onWritabilityChanged(this, now);
+                } catch (RuntimeException e) {
+                    LOG.error("the handler of client '" + name() + "' threw in onWritabilityChanged", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the base is closed: nobody is left to tell
+        }
+    }
+
     private void onEvent(BufferEvent b, int events) {
         if (b != bev) {
             b.free();
@@ -382,7 +500,7 @@ public final class BufferEventClient {
         boolean wasConnected;
         lock.lock();
         try {
-            unsent = b.output().length();
+            unsent = b.bufferedOutput(); // with what other threads handed over: writes hold this lock, so none slips in
             wasConnected = state == State.CONNECTED || state == State.CLOSING && connectedSince != null;
             b.free();
             bev = null;
@@ -432,6 +550,9 @@ public final class BufferEventClient {
 
     /** Lock held: record the failure and decide what comes next. */
     private void disconnected(int events, Throwable cause, long unsent, boolean wasConnected) {
+        if (!writable && pending.length() <= settings.writeBufferLowWaterMark) {
+            changeWritability(true); // the output went with the connection
+        }
         lastError = cause;
         lastErrorAt = Instant.now();
         connectedSince = null;
@@ -470,9 +591,16 @@ public final class BufferEventClient {
         base.once(Duration.ofNanos(delay), this::attempt);
     }
 
+    /** Lock held: notices a connection whose bufferevent was freed without any event. */
+    private void reconcile() {
+        if ((state == State.CONNECTED || state == State.CLOSING) && bev != null && bev.isFreed()) {
+            lostWithoutEvent();
+        }
+    }
+
     /**
      * Lock held: the connection's bufferevent was freed without any event (its base closed or its
-     * loop ended). Reconnect like after a disconnect, or close if the base is gone.
+     * loop ended). Reconnect like after a disconnect; close if the client was closing or the base is gone.
      */
     private void lostWithoutEvent() {
         bev = null;
@@ -480,11 +608,15 @@ public final class BufferEventClient {
         connectedSince = null;
         lastError = new IllegalStateException("the bufferevent was freed without an event (event base closed or loop ended)");
         lastErrorAt = Instant.now();
-        if (base.isClosed()) {
+        if (state == State.CLOSING || base.isClosed()) {
+            boolean wasClosing = state == State.CLOSING;
             long dropped = dropPending();
             state = State.CLOSED;
-            LOG.warn("client '" + name() + "' closed: its event base is closed" + (dropped > 0 ? "; " + dropped
-                    + " pending bytes could not be sent" : ""));
+            writableAgain.completeExceptionally(new IllegalStateException("client '" + name() + "' was closed"));
+            if (!wasClosing || dropped > 0) {
+                LOG.warn("client '" + name() + "' closed: its event base is closed" + (dropped > 0 ? "; " + dropped
+                        + " pending bytes could not be sent" : ""));
+            }
             return;
         }
         state = State.BACKOFF;

@@ -27,10 +27,27 @@ public interface BufferEventClientHandler {
 
     /**
      * The connection failed or closed: {@code events} are the {@code BevEvent} flags (EOF, ERROR,
-     * TIMEOUT with READING/WRITING), {@code cause} the socket error or null, {@code unsentBytes}
-     * what was written but had not reached the socket (lost with the connection). The client
-     * reconnects by itself unless reconnecting is disabled or it is closing.
+     * TIMEOUT with READING/WRITING), {@code cause} the socket error or null. The client reconnects
+     * by itself unless reconnecting is disabled or it is closing.
+     *
+     * <p>{@code unsentBytes} counts exactly the bytes written to this connection that the kernel
+     * had not yet taken when it ended: still in the bufferevent's output, or handed over by
+     * another thread and not yet moved there. They are lost with the connection (not resent: half a
+     * message on a new stream would corrupt the framing). It cannot count what the kernel had
+     * already accepted: bytes in this host's socket send buffer, in flight, or in the peer's
+     * receive buffer when the peer died. TCP gives no way to learn of those; a request/reply
+     * caller learns of them only because their replies never come (a reply timeout, or a failed
+     * exchange). Bytes written while disconnected are not in it: they stay pending for the next
+     * connection.
      */
     default void onDisconnected(BufferEventClient client, int events, Throwable cause, long unsentBytes) {
+    }
+
+    /**
+     * The client's writability changed (see {@link BufferEventClient#isWritable()}): false once it
+     * holds {@code write-buffer-high-water-mark} unsent bytes, true once that drained to
+     * {@code write-buffer-low-water-mark}. Calls come in the order of the changes.
+     */
+    default void onWritabilityChanged(BufferEventClient client, boolean writable) {
     }
 }

@@ -24,6 +24,10 @@ public interface BufferEventInstrumentation {
         return Instrumentation.NOOP;
     }
 
+    /** A named client was built: meters of its own state (writability) may be bound to it. */
+    default void clientCreated(BufferEventClient client) {
+    }
+
     /** A client with this name was removed: its meters may go. */
     default void clientRemoved(String name) {
     }

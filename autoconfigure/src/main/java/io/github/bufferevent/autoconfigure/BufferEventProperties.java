@@ -244,8 +244,22 @@ public class BufferEventProperties {
         /** Whether startup fails when the first connect does not succeed within the connect timeout. */
         private boolean required;
 
-        /** Most bytes buffered by writes made while disconnected; further writes are rejected. */
+        /**
+         * Most bytes the client holds unsent: written while disconnected (pending) plus not yet
+         * taken by the socket (the connection's output). A write beyond it is rejected with
+         * PendingLimitExceededException.
+         */
         private DataSize maxPendingBytes = DataSize.ofMegabytes(1);
+
+        /**
+         * Backpressure (as Netty's WriteBufferWaterMark): the client turns unwritable once it
+         * holds this much unsent, and writable again when that drains to the low water mark.
+         * Capped at max-pending-bytes.
+         */
+        private DataSize writeBufferHighWaterMark = DataSize.ofKilobytes(64);
+
+        /** The client turns writable again once what it holds unsent drains to this much. */
+        private DataSize writeBufferLowWaterMark = DataSize.ofKilobytes(32);
 
         /** Reconnecting after the connection fails or closes. */
         private final Reconnect reconnect = new Reconnect();
@@ -288,6 +302,22 @@ public class BufferEventProperties {
 
         public void setMaxPendingBytes(DataSize maxPendingBytes) {
             this.maxPendingBytes = maxPendingBytes;
+        }
+
+        public DataSize getWriteBufferHighWaterMark() {
+            return writeBufferHighWaterMark;
+        }
+
+        public void setWriteBufferHighWaterMark(DataSize writeBufferHighWaterMark) {
+            this.writeBufferHighWaterMark = writeBufferHighWaterMark;
+        }
+
+        public DataSize getWriteBufferLowWaterMark() {
+            return writeBufferLowWaterMark;
+        }
+
+        public void setWriteBufferLowWaterMark(DataSize writeBufferLowWaterMark) {
+            this.writeBufferLowWaterMark = writeBufferLowWaterMark;
         }
 
         public Reconnect getReconnect() {

@@ -15,6 +15,8 @@ final class ClientSettings {
     final boolean connectOnStartup;
     final boolean required;
     final long maxPendingBytes;
+    final long writeBufferHighWaterMark;
+    final long writeBufferLowWaterMark;
     final boolean reconnect;
     final Duration initialBackoff;
     final Duration maxBackoff;
@@ -40,6 +42,18 @@ final class ClientSettings {
             throw new InvalidBufferEventPropertyException(prefix + "max-pending-bytes", pending, "a size of 0B or more");
         }
         this.maxPendingBytes = pending.toBytes();
+        DataSize high = c.getWriteBufferHighWaterMark();
+        if (high == null || high.toBytes() < 1) {
+            throw new InvalidBufferEventPropertyException(prefix + "write-buffer-high-water-mark", high, "a size of 1B or more");
+        }
+        DataSize low = c.getWriteBufferLowWaterMark();
+        if (low == null || low.isNegative() || low.toBytes() > high.toBytes()) {
+            throw new InvalidBufferEventPropertyException(prefix + "write-buffer-low-water-mark", low,
+                    "a size of 0B or more, no larger than write-buffer-high-water-mark (" + high + ")");
+        }
+        // Both marks are capped at max-pending-bytes: a small limit need not restate them.
+        this.writeBufferHighWaterMark = Math.max(1, Math.min(high.toBytes(), maxPendingBytes));
+        this.writeBufferLowWaterMark = Math.min(low.toBytes(), writeBufferHighWaterMark);
         BufferEventProperties.Reconnect r = c.getReconnect();
         this.reconnect = r.isEnabled();
         this.initialBackoff = positive(prefix + "reconnect.initial-backoff", r.getInitialBackoff());

@@ -1,15 +1,19 @@
 package io.github.bufferevent.autoconfigure;
 
 /**
- * A write to a disconnected {@link BufferEventClient} would buffer more than
- * {@code bufferevent.clients.<name>.max-pending-bytes}; nothing of it was buffered.
+ * A write to a {@link BufferEventClient} would make it hold more unsent bytes (written while
+ * disconnected, plus not yet taken by the socket) than
+ * {@code bufferevent.clients.<name>.max-pending-bytes}; nothing of it was taken. Wait for
+ * {@link BufferEventClient#awaitWritable} (or {@link BufferEventClient#whenWritable()}) before
+ * writing more.
  */
 public class PendingLimitExceededException extends IllegalStateException {
 
     private static final long serialVersionUID = 1L;
 
-    PendingLimitExceededException(String client, long pending, long writing, long limit) {
-        super("client '" + client + "' is disconnected and already buffers " + pending + " bytes; writing " + writing
-                + " more would exceed bufferevent.clients." + client + ".max-pending-bytes (" + limit + " bytes)");
+    PendingLimitExceededException(String client, boolean connected, long held, long writing, long limit) {
+        super("client '" + client + "' " + (connected ? "is connected but the peer is not keeping up: it" : "is disconnected and")
+                + " already holds " + held + " unsent bytes; writing " + writing + " more would exceed bufferevent.clients." + client
+                + ".max-pending-bytes (" + limit + " bytes)");
     }
 }

@@ -22,6 +22,10 @@ public final class BufferEventMeters {
     public static final String CONNECTIONS_ACTIVE = "bufferevent.connections.active";
     /** Counter of connections that ended; tags {@code client}, {@code reason}. */
     public static final String DISCONNECTS = "bufferevent.disconnects";
+    /** Gauge, 1 while a named client is writable, 0 between its write-buffer water marks; tag {@code client}. */
+    public static final String CLIENT_WRITABLE = "bufferevent.client.writable";
+    /** Gauge of the unsent bytes a named client holds (pending plus output; base unit bytes); tag {@code client}. */
+    public static final String CLIENT_HELD_BYTES = "bufferevent.client.held.bytes";
     /** Timer of loop turns (the work after each selector wake-up). */
     public static final String TURN_DURATION = "bufferevent.eventbase.turn.duration";
     /** Gauge of tasks handed to the loop and not yet run. */

@@ -2,6 +2,7 @@ package io.github.bufferevent.autoconfigure.metrics;
 
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.Instrumentation;
+import io.github.bufferevent.autoconfigure.BufferEventClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -71,6 +72,16 @@ final class ClientMeters implements Instrumentation {
                 .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "output").register(registry));
         keep(Gauge.builder(BufferEventMeters.CONNECTIONS_ACTIVE, active, AtomicInteger::get)
                 .description("Established connections").tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
+    }
+
+    /** Gauges of the named client's own state: whether it is writable, and what it holds unsent. */
+    void bind(BufferEventClient c) {
+        keep(Gauge.builder(BufferEventMeters.CLIENT_WRITABLE, c, x -> x.isWritable() ? 1 : 0)
+                .description("1 while the client takes writes without piling up, 0 between its high and low water marks")
+                .tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
+        keep(Gauge.builder(BufferEventMeters.CLIENT_HELD_BYTES, c, BufferEventClient::heldBytes)
+                .description("Unsent bytes the client holds: pending while disconnected plus the connection's output")
+                .baseUnit("bytes").tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
     }
 
     private Counter error(String kind) {

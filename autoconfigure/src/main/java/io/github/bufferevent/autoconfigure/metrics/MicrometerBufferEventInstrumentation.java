@@ -2,6 +2,7 @@ package io.github.bufferevent.autoconfigure.metrics;
 
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.Instrumentation;
+import io.github.bufferevent.autoconfigure.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventInstrumentation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -41,6 +42,11 @@ public final class MicrometerBufferEventInstrumentation implements BufferEventIn
     @Override
     public Instrumentation forClient(String name) {
         return clients.computeIfAbsent(name, n -> new ClientMeters(n, registry));
+    }
+
+    @Override
+    public void clientCreated(BufferEventClient client) {
+        clients.computeIfAbsent(client.name(), n -> new ClientMeters(n, registry)).bind(client);
     }
 
     @Override
