@@ -75,6 +75,13 @@ public final class BufferEvent implements AutoCloseable {
     static final int DEFAULT_MAX_SINGLE_WRITE = 64 * 1024;
     /** Writes per loop turn while the socket keeps taking whole writes (as Netty's writeSpinCount). */
     static final int WRITE_SPIN = 16;
+    /**
+     * Most bytes one bufferevent writes in one loop turn, however often its write callback
+     * refills the output: beyond it the rest waits for the next turn, so one busy writer cannot
+     * keep the loop from other channels, timers and events (it held turns of 30-40 ms with the
+     * whole output of a refilling writer; see benchmarks/fairness.sh).
+     */
+    static final long WRITE_BUDGET_PER_TURN = 1024 * 1024;
 
     private static final int NEW = 0;
     private static final int CONNECTING = 1;
@@ -112,6 +119,9 @@ public final class BufferEvent implements AutoCloseable {
     private boolean writeShut;
     private boolean finishing;
     private boolean flushQueued;
+    /** The loop turn {@link #writtenThisTurn} counts for. */
+    private long budgetTurn = -1;
+    private long writtenThisTurn;
 
     private long readLow;
     private long readHigh;
@@ -1338,17 +1348,24 @@ public final class BufferEvent implements AutoCloseable {
             return;
         }
         drainHandoff();
+        long turn = base.turns();
+        if (turn != budgetTurn) {
+            budgetTurn = turn;
+            writtenThisTurn = 0;
+        }
+        long budget = WRITE_BUDGET_PER_TURN - writtenThisTurn;
         long n = 0;
         try {
             // Each write(2) takes at most maxSingleWrite bytes (libevent's bufferevent_set_max_single_write);
             // while the socket takes whole writes and output remains, write again, up to
-            // WRITE_SPIN times a turn (Netty's writeSpinCount), instead of one write per wake-up.
+            // WRITE_SPIN times a turn (Netty's writeSpinCount), instead of one write per wake-up,
+            // and up to this turn's budget (what is left waits for OP_WRITE on the next turn).
             for (int spin = 0; spin < WRITE_SPIN; spin++) {
                 long pending = output.length();
-                if (pending == 0) {
+                if (pending == 0 || n >= budget) {
                     break;
                 }
-                long want = Math.min(pending, maxSingleWrite);
+                long want = Math.min(Math.min(pending, maxSingleWrite), budget - n);
                 long w = output.writeTo(channel, want, base.writeVectors);
                 if (w > 0) {
                     n += w;
@@ -1363,6 +1380,7 @@ public final class BufferEvent implements AutoCloseable {
             failIo(BevEvent.WRITING, e);
             return;
         }
+        writtenThisTurn += n;
         if (n > 0 && writeTimer.scheduled()) {
             base.schedule(writeTimer, writeTimeoutNanos);
         }
