@@ -21,12 +21,17 @@ class ApiErrors {
         return problem(HttpStatus.BAD_REQUEST, "Bad request", e.getMessage());
     }
 
+    @ExceptionHandler(LineRequest.InvalidLineException.class)
+    ProblemDetail notOneLine(LineRequest.InvalidLineException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Bad request", e.getMessage());
+    }
+
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ProblemDetail badParameter(MethodArgumentTypeMismatchException e) {
         return problem(HttpStatus.BAD_REQUEST, "Bad request", "parameter '" + e.getName() + "' must be a number, was '" + e.getValue() + "'");
     }
 
-    @ExceptionHandler({ClientDisconnectedException.class, IllegalStateException.class})
+    @ExceptionHandler({ClientDisconnectedException.class, TooManyWaitersException.class, IllegalStateException.class})
     ProblemDetail unavailable(RuntimeException e) {
         return problem(HttpStatus.SERVICE_UNAVAILABLE, "Client unavailable", e.getMessage());
     }

@@ -80,7 +80,8 @@ class ClientsController {
 
     /**
      * The body is read raw, whatever its content type: {@code curl -d 'PING'} sends it as a form,
-     * which {@code @RequestBody String} would turn into {@code PING=}.
+     * which {@code @RequestBody String} would turn into {@code PING=}. The body must be one line:
+     * a CR, LF or NUL inside it is refused with 400 ({@link LineRequest}).
      */
     @PostMapping("/clients/{name}/exchange")
     ExchangeResult exchange(@PathVariable String name, HttpServletRequest request) throws Exception {
