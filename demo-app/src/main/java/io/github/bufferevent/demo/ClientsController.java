@@ -1,5 +1,6 @@
 package io.github.bufferevent.demo;
 
+import io.github.bufferevent.EventBase;
 import io.github.bufferevent.autoconfigure.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import jakarta.servlet.http.HttpServletRequest;
@@ -36,14 +37,16 @@ class ClientsController {
 
     private final BufferEventClients clients;
     private final Exchanges exchanges;
+    private final EventBase base;
     private final Duration exchangeTimeout;
     private final Map<Long, LoadRun> loads = new ConcurrentHashMap<>();
     private final AtomicLong loadIds = new AtomicLong();
 
-    ClientsController(BufferEventClients clients, Exchanges exchanges,
+    ClientsController(BufferEventClients clients, Exchanges exchanges, EventBase base,
             @Value("${demo.exchange-timeout:2s}") Duration exchangeTimeout) {
         this.clients = clients;
         this.exchanges = exchanges;
+        this.base = base;
         this.exchangeTimeout = exchangeTimeout;
     }
 
@@ -118,7 +121,7 @@ class ClientsController {
         if (!exchange.client().isConnected()) {
             throw new ClientDisconnectedException(exchange.client());
         }
-        LoadRun run = new LoadRun(loadIds.incrementAndGet(), exchange, messages, (int) Math.min(concurrency, messages));
+        LoadRun run = new LoadRun(loadIds.incrementAndGet(), exchange, base, exchangeTimeout, messages, (int) Math.min(concurrency, messages));
         loads.put(run.id, run);
         if (loads.size() > 100) {
             loads.keySet().stream().min(Long::compare).ifPresent(loads::remove);
