@@ -115,11 +115,16 @@ async function refreshLoad() {
   }
   previousReplies = { replied, time: now };
   const p = activeLoad ? runs.find(r => r.id === activeLoad.id) : runs.find(r => !r.done);
+  const stop = document.getElementById('load-stop');
+  stop.disabled = !p || p.done;
+  stop.dataset.run = p && !p.done ? p.id : '';
   if (!p) return;
-  document.getElementById('load-bar').style.width = (100 * (p.replied + p.failed) / p.messages).toFixed(1) + '%';
+  document.getElementById('load-bar').style.width = (100 * (p.replied + p.failed + p.notSent) / p.messages).toFixed(1) + '%';
   document.getElementById('load-result').innerHTML =
-    `run ${p.id}: ${fmt(p.replied)} / ${fmt(p.messages)} replied, ${p.failed} failed · ${fmt(p.repliesPerSecond)} replies/s · avg ${p.averageMicros} µs` +
-    (p.lastError ? ` · <span class="error">${escapeHtml(p.lastError)}</span>` : '') + (p.done ? ' · done' : '');
+    `run ${p.id}: ${fmt(p.replied)} / ${fmt(p.messages)} replied, ${p.failed} failed` + (p.notSent ? `, ${fmt(p.notSent)} not sent` : '') +
+    ` · ${fmt(p.repliesPerSecond)} replies/s · avg ${p.averageMicros} µs` +
+    (p.lastError ? ` · <span class="error">${escapeHtml(p.lastError)}</span>` : '') +
+    (p.cancelled ? ' · cancelled' : p.done ? ' · done' : '');
   if (p.done) activeLoad = null;
 }
 
@@ -153,6 +158,18 @@ document.getElementById('load').addEventListener('submit', async ev => {
   const body = await r.json();
   if (!r.ok) { out.innerHTML = `<span class="error">${r.status} ${escapeHtml(body.title)}: ${escapeHtml(body.detail)}</span>`; return; }
   activeLoad = { id: body.id };
+});
+
+document.getElementById('load-stop').addEventListener('click', async ev => {
+  const id = ev.target.dataset.run;
+  if (!id) return;
+  const r = await fetch(`/api/loads/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  if (!r.ok) {
+    const body = await r.json();
+    document.getElementById('load-result').innerHTML = `<span class="error">${r.status} ${escapeHtml(body.title)}: ${escapeHtml(body.detail)}</span>`;
+  }
+  activeLoad = { id: Number(id) };
+  tick();
 });
 
 tick();

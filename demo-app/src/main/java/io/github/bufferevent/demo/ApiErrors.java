@@ -8,7 +8,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /** Maps the API's failures to RFC 9457 problem details that say what was wrong. */
-@RestControllerAdvice(assignableTypes = ClientsController.class)
+@RestControllerAdvice(assignableTypes = {ClientsController.class, LoadsController.class})
 class ApiErrors {
 
     @ExceptionHandler(NoSuchElementException.class)
@@ -16,8 +16,13 @@ class ApiErrors {
         return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage());
     }
 
-    @ExceptionHandler(ClientsController.BadRequestException.class)
-    ProblemDetail badRequest(ClientsController.BadRequestException e) {
+    @ExceptionHandler(BadRequestException.class)
+    ProblemDetail badRequest(BadRequestException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Bad request", e.getMessage());
+    }
+
+    @ExceptionHandler(LineRequest.InvalidLineException.class)
+    ProblemDetail notOneLine(LineRequest.InvalidLineException e) {
         return problem(HttpStatus.BAD_REQUEST, "Bad request", e.getMessage());
     }
 
@@ -26,9 +31,14 @@ class ApiErrors {
         return problem(HttpStatus.BAD_REQUEST, "Bad request", "parameter '" + e.getName() + "' must be a number, was '" + e.getValue() + "'");
     }
 
-    @ExceptionHandler({ClientDisconnectedException.class, IllegalStateException.class})
+    @ExceptionHandler({ClientDisconnectedException.class, TooManyWaitersException.class, IllegalStateException.class})
     ProblemDetail unavailable(RuntimeException e) {
         return problem(HttpStatus.SERVICE_UNAVAILABLE, "Client unavailable", e.getMessage());
+    }
+
+    @ExceptionHandler(TooManyRunsException.class)
+    ProblemDetail tooManyRuns(TooManyRunsException e) {
+        return problem(HttpStatus.TOO_MANY_REQUESTS, "Too many load runs", e.getMessage());
     }
 
     @ExceptionHandler(ClientsController.ReplyTimeoutException.class)

@@ -25,7 +25,8 @@ public class DemoApplication {
     @EventListener(ApplicationReadyEvent.class)
     void logUrls(ApplicationReadyEvent event) {
         Environment env = event.getApplicationContext().getEnvironment();
-        String base = "http://localhost:" + env.getProperty("local.server.port", env.getProperty("server.port", "8080"));
+        String base = "http://" + host(env.getProperty("server.address")) + ":"
+                + env.getProperty("local.server.port", env.getProperty("server.port", "8080"));
         LOG.info("\n\n  bufferevent demo is up:\n"
                 + "    dashboard   " + base + "/\n"
                 + "    clients     " + base + "/api/clients\n"
@@ -33,5 +34,13 @@ public class DemoApplication {
                 + "    load        curl -s -X POST '" + base + "/api/clients/echo/load?messages=100000&concurrency=16'\n"
                 + "    prometheus  " + base + "/actuator/prometheus\n"
                 + "    endpoint    " + base + "/actuator/bufferevents\n");
+    }
+
+    /** The host part of the URLs to print: the bound address, or localhost for all interfaces. */
+    private static String host(String address) {
+        if (address == null || address.isBlank() || address.equals("0.0.0.0") || address.equals("::")) {
+            return "localhost";
+        }
+        return address.contains(":") ? "[" + address + "]" : address;
     }
 }

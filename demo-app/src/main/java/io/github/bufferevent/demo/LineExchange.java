@@ -6,17 +6,20 @@ import io.github.bufferevent.EvBuffer;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.autoconfigure.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClientHandler;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Request/reply over a line protocol on one client: each request is one line written, each reply
  * the next CRLF line read, matched first in, first out. Queueing a waiter and writing its line
  * happen together on the loop thread (handed over from request threads), so the order of waiters
- * is the order of the bytes on the wire without a lock that a callback could wait on.
- * Replies complete on the loop thread.
+ * is the order of the bytes on the wire without a lock that a callback could wait on. A request
+ * is exactly one line ({@link LineRequest}), so one waiter stands for one reply; at most
+ * {@link #MAX_WAITERS} replies are awaited at once.
+ *
+ * <p>Threads: {@link #exchange} from any thread; the handler methods and everything touching
+ * {@code waiters} on the loop thread. Replies complete on the loop thread.
  */
 final class LineExchange implements BufferEventClientHandler {
 
@@ -24,11 +27,15 @@ final class LineExchange implements BufferEventClientHandler {
     record Reply(String line, long micros) {
     }
 
-    private static final byte[] CRLF = {'\r', '\n'};
+    /**
+     * Most replies awaited at once: every load run's in-flight requests (4 x 1024 by default) and
+     * every request thread fit, with room for waiters left by timed-out requests to a slow peer.
+     */
+    static final int MAX_WAITERS = 16_384;
 
     private final BufferEventClient client;
     private final EventBase base;
-    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(); // loop thread only
     private final AtomicLong unmatched = new AtomicLong();
 
     private static final class Waiter extends CompletableFuture<Reply> {
@@ -45,12 +52,15 @@ final class LineExchange implements BufferEventClientHandler {
     }
 
     /**
-     * Sends {@code request} (adding CRLF unless it already ends a line) and returns the reply.
-     * Fails at once with {@link ClientDisconnectedException} when the client is not connected.
+     * Sends {@code request} as one line (see {@link LineRequest}) and returns the reply. The
+     * future fails with {@link ClientDisconnectedException} when the client is not connected
+     * (at once if it is not connected now), and with {@link TooManyWaitersException} when
+     * {@link #MAX_WAITERS} replies are already awaited.
+     *
+     * @throws LineRequest.InvalidLineException if {@code request} holds a line end of its own
      */
     CompletableFuture<Reply> exchange(String request) {
-        byte[] body = request.getBytes(StandardCharsets.UTF_8);
-        boolean endsLine = request.endsWith("\n");
+        byte[] line = LineRequest.encode(request);
         Waiter waiter = new Waiter();
         if (!client.isConnected()) {
             waiter.completeExceptionally(new ClientDisconnectedException(client));
@@ -61,14 +71,15 @@ final class LineExchange implements BufferEventClientHandler {
                 waiter.completeExceptionally(new ClientDisconnectedException(client));
                 return;
             }
+            if (waiters.size() >= MAX_WAITERS) {
+                waiter.completeExceptionally(new TooManyWaitersException(client, MAX_WAITERS));
+                return;
+            }
             waiters.add(waiter);
             try {
-                client.write(body);
-                if (!endsLine) {
-                    client.write(CRLF);
-                }
+                client.write(line);
             } catch (RuntimeException e) {
-                waiters.remove(waiter);
+                waiters.removeLastOccurrence(waiter);
                 waiter.completeExceptionally(e);
             }
         };

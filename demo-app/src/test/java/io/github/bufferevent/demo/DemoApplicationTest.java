@@ -23,8 +23,13 @@ import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** The demo service over HTTP, with the embedded echo server as the peer. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+/**
+ * The demo service over HTTP, with the embedded echo server as the peer. Health details are
+ * switched on here (the demo hides them from anonymous callers by default, see ExposureTest) to
+ * check the starter's contributor shows through the demo.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "management.endpoint.health.show-details=always")
 @ActiveProfiles("test")
 @Timeout(60)
 class DemoApplicationTest {
@@ -60,7 +65,7 @@ class DemoApplicationTest {
     BufferEventClients clients;
 
     private String url(String path) {
-        return "http://localhost:" + environment.getProperty("local.server.port") + path;
+        return "http://127.0.0.1:" + environment.getProperty("local.server.port") + path;
     }
 
     private HttpResponse<String> get(String path) throws Exception {
