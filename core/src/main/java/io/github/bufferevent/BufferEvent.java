@@ -848,13 +848,8 @@ public final class BufferEvent implements AutoCloseable {
         if (!accepted) {
             throw closedForWrites();
         }
-        if (syncQueued.compareAndSet(false, true)) {
-            try {
-                base.execute(syncTask);
-            } catch (RejectedExecutionException closed) {
-                syncQueued.set(false);
-                throw new IllegalStateException("the EventBase is closed; the bytes written were not sent", closed);
-            }
+        if (!queueSync()) {
+            throw new IllegalStateException("the EventBase is closed; nothing more is sent");
         }
     }
 
@@ -1210,13 +1205,25 @@ public final class BufferEvent implements AutoCloseable {
     private void requestSync() {
         if (base.onLoopOrIdle()) {
             refresh();
-        } else if (syncQueued.compareAndSet(false, true)) {
+        } else {
+            queueSync();
+        }
+    }
+
+    /**
+     * Any thread, no lock needed: has the loop run {@link #sync()} soon (once for a burst of
+     * calls). Returns false if the base is closed and will run nothing more.
+     */
+    private boolean queueSync() {
+        if (syncQueued.compareAndSet(false, true)) {
             try {
                 base.execute(syncTask);
             } catch (RejectedExecutionException closed) {
                 syncQueued.set(false);
+                return false;
             }
         }
+        return true;
     }
 
     private void sync() {
@@ -1718,12 +1725,8 @@ public final class BufferEvent implements AutoCloseable {
             } finally {
                 unlock();
             }
-        } else if (syncQueued.compareAndSet(false, true)) {
-            try {
-                base.execute(syncTask);
-            } catch (RejectedExecutionException closed) {
-                syncQueued.set(false);
-            }
+        } else {
+            queueSync();
         }
     }
 
