@@ -54,6 +54,16 @@ final class EventBaseLifecycle implements SmartLifecycle {
         return running;
     }
 
+    /**
+     * Not paused with the context (Spring's {@code pause()}, as the test context cache does):
+     * stopping closes for good (clients refuse writes, the base is freed), so a paused context
+     * could never be used again. A pause leaves this running; only close stops it.
+     */
+    @Override
+    public boolean isPauseable() {
+        return false;
+    }
+
     @Override
     public int getPhase() {
         return PHASE;

@@ -306,4 +306,27 @@ class BufferEventClientFaultsTest {
                     .hasMessageContaining("closed");
         }
     }
+
+    /**
+     * Spring pauses a cached test context when another one is used; resuming it must find the
+     * clients working (they were closed on pause, and start() then threw "client is closed").
+     */
+    @Test
+    void aPausedAndRestartedContextKeepsItsClientsWorking() throws Exception {
+        try (TestEchoServer server = TestEchoServer.start0()) {
+            BufferEventClientTest.LineCollector handler = new BufferEventClientTest.LineCollector();
+            runner.withPropertyValues("bufferevent.clients.echo.host=127.0.0.1", "bufferevent.clients.echo.port=" + server.port())
+                    .withBean(BufferEventClientCustomizer.class, () -> c -> c.setHandler(handler))
+                    .run(context -> {
+                        BufferEventClient echo = context.getBean(BufferEventClients.class).get("echo");
+                        assertThat(echo.awaitConnected(Duration.ofSeconds(10))).isTrue();
+                        ConfigurableApplicationContext app = context.getSourceApplicationContext(ConfigurableApplicationContext.class);
+                        app.pause();
+                        app.restart();
+                        echo.write("still here\r\n");
+                        await().atMost(Duration.ofSeconds(10)).until(() -> handler.lines.contains("still here"));
+                        assertThat(echo.state()).isEqualTo(BufferEventClient.State.CONNECTED);
+                    });
+        }
+    }
 }
