@@ -1,0 +1,86 @@
+package io.github.bufferevent.client;
+
+import io.github.bufferevent.EolStyle;
+import io.github.bufferevent.EvBuffer;
+import java.util.Objects;
+
+/** {@link Framing#line}: text lines ended as {@link EolStyle} says. Immutable. */
+final class LineFraming implements Framing {
+
+    /** The largest array a frame can be. */
+    static final int MAX = Integer.MAX_VALUE - 8;
+
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LF = {'\n'};
+    private static final byte[] NUL = {0};
+
+    private final EolStyle style;
+    private final int maxLength;
+    private final byte[] eol;
+
+    LineFraming(EolStyle style, int maxLength) {
+        this.style = Objects.requireNonNull(style, "style");
+        this.maxLength = checkMax("maxLength", maxLength, MAX);
+        this.eol = style == EolStyle.LF ? LF : style == EolStyle.NUL ? NUL : CRLF;
+    }
+
+    static int checkMax(String name, int value, int max) {
+        if (value < 1 || value > max) {
+            throw new IllegalArgumentException(name + " must be in 1.." + max + ", was " + value);
+        }
+        return value;
+    }
+
+    @Override
+    public void encode(byte[] frame, EvBuffer out) {
+        Objects.requireNonNull(frame, "frame");
+        if (frame.length > maxLength) {
+            throw new FrameTooLongException(frame.length, maxLength);
+        }
+        for (int i = 0; i < frame.length; i++) {
+            byte b = frame[i];
+            if (isLineEnd(b)) {
+                throw new IllegalArgumentException("frame holds a line end of its own (" + name(b) + " at byte " + i + "): it would be "
+                        + "two lines on the wire, and every later reply would reach the wrong caller");
+            }
+        }
+        out.add(frame);
+        out.add(eol);
+    }
+
+    private boolean isLineEnd(byte b) {
+        switch (style) {
+            case NUL:
+                return b == 0;
+            case LF:
+                return b == '\n';
+            default:
+                return b == '\n' || b == '\r';
+        }
+    }
+
+    private static String name(byte b) {
+        return b == '\n' ? "LF" : b == '\r' ? "CR" : "NUL";
+    }
+
+    @Override
+    public byte[] decode(EvBuffer in) {
+        byte[] line = in.readLineBytes(style);
+        if (line == null) {
+            // No line end yet: more than the longest line plus its line end cannot become a valid line.
+            if (in.length() > (long) maxLength + 2) {
+                throw new FrameTooLongException(in.length(), maxLength);
+            }
+            return null;
+        }
+        if (line.length > maxLength) {
+            throw new FrameTooLongException(line.length, maxLength);
+        }
+        return line;
+    }
+
+    @Override
+    public String toString() {
+        return "Framing.line(" + style + ", " + maxLength + ")";
+    }
+}
