@@ -1,5 +1,7 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClientHandler;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
 import java.util.LinkedHashMap;
@@ -78,9 +80,11 @@ public final class BufferEventAutoConfiguration {
         BufferEventInstrumentation instr = instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE);
         ConnectionSettings.ofDefaults(properties.getDefaults()); // report a bad default under its own name first
         Map<String, BufferEventClient> clients = new LinkedHashMap<>();
+        Map<String, ClientSettings> settingsByName = new LinkedHashMap<>();
         properties.getClients().forEach((name, client) -> {
             ClientSettings settings = ClientSettings.of(name, client, properties.getDefaults());
-            BufferEventClient c = new BufferEventClient(settings, base, settings.connection.factory(base, instr.forClient(name)));
+            settingsByName.put(name, settings);
+            BufferEventClient c = settings.toClient(base, settings.connection.factory(base, instr.forClient(name)));
             BufferEventClientHandler handler = handlerFor(beanFactory, name);
             if (handler != null) {
                 c.setHandler(handler);
@@ -89,7 +93,7 @@ public final class BufferEventAutoConfiguration {
             instr.clientCreated(c);
         });
         customizers.orderedStream().forEach(customizer -> clients.values().forEach(customizer::customize));
-        return new BufferEventClients(clients, instr);
+        return new BufferEventClients(clients, settingsByName, instr);
     }
 
     /** The {@link BufferEventClientHandler} bean qualified (or named) with the client's name, if any. */

@@ -1,5 +1,7 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.client.BufferEventClient;
+
 /**
  * Adjusts each named client in code before it connects: attach its handler, adjust every new
  * bufferevent ({@link BufferEventClient#configureBufferEvent}). Beans of this type are applied in

@@ -1,5 +1,6 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.client.BufferEventClient;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
@@ -22,11 +23,14 @@ public final class BufferEventClients implements SmartLifecycle {
     static final int PHASE = EventBaseLifecycle.PHASE + 1024;
 
     private volatile Map<String, BufferEventClient> clients;
+    private final Map<String, ClientSettings> settings;
     private final BufferEventInstrumentation instrumentation;
     private volatile boolean running;
 
-    BufferEventClients(Map<String, BufferEventClient> clients, BufferEventInstrumentation instrumentation) {
+    BufferEventClients(Map<String, BufferEventClient> clients, Map<String, ClientSettings> settings,
+            BufferEventInstrumentation instrumentation) {
         this.clients = Collections.unmodifiableMap(new LinkedHashMap<>(clients));
+        this.settings = Map.copyOf(settings);
         this.instrumentation = instrumentation;
     }
 
@@ -41,6 +45,11 @@ public final class BufferEventClients implements SmartLifecycle {
             throw new NoSuchElementException("no bufferevent client named '" + name + "'; configured: " + clients.keySet());
         }
         return client;
+    }
+
+    /** The checked settings the client named {@code name} was built from, or null. */
+    ClientSettings settings(String name) {
+        return settings.get(name);
     }
 
     /** The client named {@code name}, or null. */
@@ -78,13 +87,14 @@ public final class BufferEventClients implements SmartLifecycle {
     @Override
     public void start() {
         for (BufferEventClient c : clients.values()) {
-            if (c.settings().connectOnStartup) {
+            ClientSettings s = settings.get(c.name());
+            if (s == null || s.connectOnStartup) {
                 c.connect();
             }
         }
         for (BufferEventClient c : clients.values()) {
-            ClientSettings s = c.settings();
-            if (s.connectOnStartup && s.required) {
+            ClientSettings s = settings.get(c.name());
+            if (s != null && s.connectOnStartup && s.required) {
                 awaitRequired(c, s);
             }
         }
@@ -93,9 +103,9 @@ public final class BufferEventClients implements SmartLifecycle {
 
     private static void awaitRequired(BufferEventClient c, ClientSettings s) {
         Duration wait = s.connection.connectTimeout != null ? s.connection.connectTimeout : Duration.ofSeconds(30);
-        String target = s.host + ":" + s.port;
+        String target = s.target();
         try {
-            c.firstConnect().get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            c.whenFirstConnected().get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("bufferevent client '" + s.name + "' is required (bufferevent.clients." + s.name
                     + ".required=true) but could not connect to " + target + ": " + e.getCause(), e.getCause());

@@ -1,5 +1,6 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.Instrumentation;
 
 /**

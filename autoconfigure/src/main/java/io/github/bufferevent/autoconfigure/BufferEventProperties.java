@@ -1,5 +1,7 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.EolStyle;
+import io.github.bufferevent.client.BufferEventClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -261,6 +263,30 @@ public class BufferEventProperties {
         /** The client turns writable again once what it holds unsent drains to this much. */
         private DataSize writeBufferLowWaterMark = DataSize.ofKilobytes(32);
 
+        /**
+         * host:port entries tried in order, instead of host and port: a failed attempt moves on
+         * to the next at once (IPv6 as [::1]:6379).
+         */
+        private List<String> addresses = new ArrayList<>();
+
+        /** Whether a connection on a later address moves back to the first once it answers again. */
+        private boolean failback = true;
+
+        /** Connections to open (at startup); an exchange goes to the connected one with the fewest in flight. */
+        private int poolSize = 1;
+
+        /** How long an exchange waits for its reply, from the call; 0 for no limit. */
+        private Duration replyTimeout = Duration.ofSeconds(5);
+
+        /** Most exchanges outstanding at once (queued, in flight, or timed out and still owed a reply); beyond, refused at once. */
+        private int maxInFlight = 10_000;
+
+        /** What happens to writes and exchanges while no connection is up: buffer (until the reconnect) or reject. */
+        private BufferEventClient.PendingPolicy pendingWhileDisconnected = BufferEventClient.PendingPolicy.BUFFER;
+
+        /** How bytes become frames for send and exchange; unset, the handler's onRead gets raw bytes. */
+        private final Framing framing = new Framing();
+
         /** Reconnecting after the connection fails or closes. */
         private final Reconnect reconnect = new Reconnect();
 
@@ -320,8 +346,131 @@ public class BufferEventProperties {
             this.writeBufferLowWaterMark = writeBufferLowWaterMark;
         }
 
+        public List<String> getAddresses() {
+            return addresses;
+        }
+
+        public void setAddresses(List<String> addresses) {
+            this.addresses = addresses;
+        }
+
+        public boolean isFailback() {
+            return failback;
+        }
+
+        public void setFailback(boolean failback) {
+            this.failback = failback;
+        }
+
+        public int getPoolSize() {
+            return poolSize;
+        }
+
+        public void setPoolSize(int poolSize) {
+            this.poolSize = poolSize;
+        }
+
+        public Duration getReplyTimeout() {
+            return replyTimeout;
+        }
+
+        public void setReplyTimeout(Duration replyTimeout) {
+            this.replyTimeout = replyTimeout;
+        }
+
+        public int getMaxInFlight() {
+            return maxInFlight;
+        }
+
+        public void setMaxInFlight(int maxInFlight) {
+            this.maxInFlight = maxInFlight;
+        }
+
+        public BufferEventClient.PendingPolicy getPendingWhileDisconnected() {
+            return pendingWhileDisconnected;
+        }
+
+        public void setPendingWhileDisconnected(BufferEventClient.PendingPolicy pendingWhileDisconnected) {
+            this.pendingWhileDisconnected = pendingWhileDisconnected;
+        }
+
+        public Framing getFraming() {
+            return framing;
+        }
+
         public Reconnect getReconnect() {
             return reconnect;
+        }
+    }
+
+    /** The built-in framings: {@code bufferevent.clients.<name>.framing.type}. */
+    public enum FramingType {
+        /** Whatever bytes have arrived are one frame. */
+        RAW,
+        /** Text lines ended as framing.eol says (CRLF by default). */
+        LINE,
+        /** An unsigned big-endian length header (framing.length-field-bytes) counting the payload, then the payload. */
+        LENGTH_FIELD,
+        /** Frames ended by framing.delimiter. */
+        DELIMITER
+    }
+
+    /** {@code bufferevent.clients.<name>.framing.*}. */
+    public static class Framing {
+
+        /** raw, line, length-field or delimiter; unset, no framing (raw bytes to the handler's onRead). */
+        private FramingType type;
+
+        /** Longest frame (without its line end, header or delimiter); a longer reply closes the connection. Default 64KB (255B for a 1-byte length field). */
+        private DataSize maxFrameLength;
+
+        /** Line end of line framing: CRLF (writes CR LF), CRLF_STRICT, ANY, LF or NUL. */
+        private EolStyle eol = EolStyle.CRLF;
+
+        /** Bytes of the length header of length-field framing: 1, 2 or 4. */
+        private int lengthFieldBytes = 4;
+
+        /** The delimiter of delimiter framing (UTF-8). */
+        private String delimiter;
+
+        public FramingType getType() {
+            return type;
+        }
+
+        public void setType(FramingType type) {
+            this.type = type;
+        }
+
+        public DataSize getMaxFrameLength() {
+            return maxFrameLength;
+        }
+
+        public void setMaxFrameLength(DataSize maxFrameLength) {
+            this.maxFrameLength = maxFrameLength;
+        }
+
+        public EolStyle getEol() {
+            return eol;
+        }
+
+        public void setEol(EolStyle eol) {
+            this.eol = eol;
+        }
+
+        public int getLengthFieldBytes() {
+            return lengthFieldBytes;
+        }
+
+        public void setLengthFieldBytes(int lengthFieldBytes) {
+            this.lengthFieldBytes = lengthFieldBytes;
+        }
+
+        public String getDelimiter() {
+            return delimiter;
+        }
+
+        public void setDelimiter(String delimiter) {
+            this.delimiter = delimiter;
         }
     }
 

@@ -1,17 +1,26 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.BufferEventFactory;
+import io.github.bufferevent.EventBase;
+import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.Framing;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.util.unit.DataSize;
 
 /**
  * One named client's settings, merged over the defaults and checked; each failure names its
- * property. Immutable.
+ * property, the value and what is allowed. Immutable; maps onto {@link BufferEventClient.Builder}.
  */
 final class ClientSettings {
 
+    private static final long DEFAULT_MAX_FRAME = 64 * 1024;
+
     final String name;
-    final String host;
-    final int port;
+    final List<InetSocketAddress> addresses;
     final boolean connectOnStartup;
     final boolean required;
     final long maxPendingBytes;
@@ -22,19 +31,18 @@ final class ClientSettings {
     final Duration maxBackoff;
     final double multiplier;
     final double jitter;
+    final int poolSize;
+    final boolean failback;
+    final Duration replyTimeout;
+    final int maxInFlight;
+    final BufferEventClient.PendingPolicy pendingPolicy;
+    final Framing framing;
     final ConnectionSettings connection;
 
     private ClientSettings(String name, BufferEventProperties.Client c, BufferEventProperties.Connection defaults) {
         String prefix = "bufferevent.clients." + name + ".";
         this.name = name;
-        if (c.getHost() == null || c.getHost().isBlank()) {
-            throw new InvalidBufferEventPropertyException(prefix + "host", c.getHost(), "a host name or address to connect to");
-        }
-        this.host = c.getHost().trim();
-        if (c.getPort() == null || c.getPort() < 1 || c.getPort() > 65535) {
-            throw new InvalidBufferEventPropertyException(prefix + "port", c.getPort(), "a port in 1..65535");
-        }
-        this.port = c.getPort();
+        this.addresses = addresses(prefix, c);
         this.connectOnStartup = c.isConnectOnStartup();
         this.required = c.isRequired();
         DataSize pending = c.getMaxPendingBytes();
@@ -70,6 +78,25 @@ final class ClientSettings {
             throw new InvalidBufferEventPropertyException(prefix + "reconnect.jitter", r.getJitter(), "a fraction in 0.0..1.0");
         }
         this.jitter = r.getJitter();
+        if (c.getPoolSize() < 1 || c.getPoolSize() > 64) {
+            throw new InvalidBufferEventPropertyException(prefix + "pool-size", c.getPoolSize(), "a number of connections in 1..64");
+        }
+        this.poolSize = c.getPoolSize();
+        this.failback = c.isFailback();
+        Duration reply = c.getReplyTimeout();
+        if (reply != null && reply.isNegative()) {
+            throw new InvalidBufferEventPropertyException(prefix + "reply-timeout", reply, "a duration of 0 (no limit) or more");
+        }
+        this.replyTimeout = reply;
+        if (c.getMaxInFlight() < 1) {
+            throw new InvalidBufferEventPropertyException(prefix + "max-in-flight", c.getMaxInFlight(), "a number of 1 or more");
+        }
+        this.maxInFlight = c.getMaxInFlight();
+        if (c.getPendingWhileDisconnected() == null) {
+            throw new InvalidBufferEventPropertyException(prefix + "pending-while-disconnected", null, "buffer or reject");
+        }
+        this.pendingPolicy = c.getPendingWhileDisconnected();
+        this.framing = framing(prefix + "framing.", c.getFraming());
         this.connection = ConnectionSettings.ofClient(name, defaults, c);
     }
 
@@ -77,18 +104,114 @@ final class ClientSettings {
         return new ClientSettings(name, client, defaults);
     }
 
+    /** The client these settings describe, on {@code base}, making its bufferevents with {@code factory}. */
+    BufferEventClient toClient(EventBase base, BufferEventFactory factory) {
+        return BufferEventClient.builder(base, name).factory(factory).addresses(addresses).framing(framing)
+                .replyTimeout(replyTimeout).maxInFlight(maxInFlight).poolSize(poolSize).failback(failback)
+                .pendingWhileDisconnected(pendingPolicy).maxPendingBytes(maxPendingBytes)
+                .writeBufferWaterMarks(writeBufferLowWaterMark, writeBufferHighWaterMark)
+                .reconnect(reconnect, initialBackoff, maxBackoff, multiplier, jitter).required(required).build();
+    }
+
+    /** host:port of the first address, for messages. */
+    String target() {
+        InetSocketAddress a = addresses.get(0);
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    private static List<InetSocketAddress> addresses(String prefix, BufferEventProperties.Client c) {
+        List<InetSocketAddress> list = new ArrayList<>();
+        if (c.getAddresses() != null && !c.getAddresses().isEmpty()) {
+            for (String entry : c.getAddresses()) {
+                list.add(hostPort(prefix + "addresses", entry));
+            }
+            return list;
+        }
+        if (c.getHost() == null || c.getHost().isBlank()) {
+            throw new InvalidBufferEventPropertyException(prefix + "host", c.getHost(),
+                    "a host name or address to connect to (or set " + prefix + "addresses)");
+        }
+        if (c.getPort() == null || c.getPort() < 1 || c.getPort() > 65535) {
+            throw new InvalidBufferEventPropertyException(prefix + "port", c.getPort(), "a port in 1..65535");
+        }
+        list.add(InetSocketAddress.createUnresolved(c.getHost().trim(), c.getPort()));
+        return list;
+    }
+
+    private static InetSocketAddress hostPort(String property, String entry) {
+        String allowed = "host:port entries with a port in 1..65535 (IPv6 as [::1]:6379)";
+        if (entry == null || entry.isBlank()) {
+            throw new InvalidBufferEventPropertyException(property, entry, allowed);
+        }
+        String e = entry.trim();
+        int colon = e.lastIndexOf(':');
+        if (colon <= 0 || colon == e.length() - 1) {
+            throw new InvalidBufferEventPropertyException(property, entry, allowed);
+        }
+        String host = e.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(e.substring(colon + 1));
+        } catch (NumberFormatException nfe) {
+            throw new InvalidBufferEventPropertyException(property, entry, allowed);
+        }
+        if (host.isBlank() || port < 1 || port > 65535) {
+            throw new InvalidBufferEventPropertyException(property, entry, allowed);
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    private static Framing framing(String prefix, BufferEventProperties.Framing f) {
+        if (f.getType() == null) {
+            return null;
+        }
+        switch (f.getType()) {
+            case RAW:
+                return Framing.raw();
+            case LINE:
+                if (f.getEol() == null) {
+                    throw new InvalidBufferEventPropertyException(prefix + "eol", null, "CRLF, CRLF_STRICT, ANY, LF or NUL");
+                }
+                return Framing.line(f.getEol(), maxFrame(prefix, f, Integer.MAX_VALUE - 8));
+            case LENGTH_FIELD: {
+                int bytes = f.getLengthFieldBytes();
+                if (bytes != 1 && bytes != 2 && bytes != 4) {
+                    throw new InvalidBufferEventPropertyException(prefix + "length-field-bytes", bytes, "1, 2 or 4");
+                }
+                int limit = bytes == 1 ? 255 : bytes == 2 ? 65535 : Integer.MAX_VALUE - 8;
+                return Framing.lengthField(bytes, maxFrame(prefix, f, limit));
+            }
+            case DELIMITER: {
+                String d = f.getDelimiter();
+                if (d == null || d.isEmpty()) {
+                    throw new InvalidBufferEventPropertyException(prefix + "delimiter", d, "a non-empty delimiter");
+                }
+                return Framing.delimiter(d.getBytes(StandardCharsets.UTF_8), maxFrame(prefix, f, Integer.MAX_VALUE - 8));
+            }
+            default:
+                throw new InvalidBufferEventPropertyException(prefix + "type", f.getType(), "raw, line, length-field or delimiter");
+        }
+    }
+
+    private static int maxFrame(String prefix, BufferEventProperties.Framing f, int limit) {
+        DataSize size = f.getMaxFrameLength();
+        if (size == null) {
+            return (int) Math.min(DEFAULT_MAX_FRAME, limit);
+        }
+        if (size.toBytes() < 1 || size.toBytes() > limit) {
+            throw new InvalidBufferEventPropertyException(prefix + "max-frame-length", size, "a size in 1B.." + limit + "B"
+                    + (limit < 65536 ? " (what " + f.getLengthFieldBytes() + " length-field bytes can count)" : ""));
+        }
+        return (int) size.toBytes();
+    }
+
     private static Duration positive(String property, Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new InvalidBufferEventPropertyException(property, d, "a duration greater than 0");
         }
         return d;
-    }
-
-    /** The delay before reconnect attempt {@code attempt} (1-based): exponential, capped, with jitter in [-j, +j]. */
-    long backoffNanos(int attempt, double random) {
-        double base = initialBackoff.toNanos() * Math.pow(multiplier, Math.max(0, attempt - 1));
-        double capped = Math.min(base, maxBackoff.toNanos());
-        double spread = 1.0 + jitter * (2 * random - 1);
-        return Math.max(1, (long) (capped * spread));
     }
 }

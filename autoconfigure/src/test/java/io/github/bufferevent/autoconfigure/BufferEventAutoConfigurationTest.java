@@ -1,5 +1,7 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClientHandler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -125,8 +127,8 @@ class BufferEventAutoConfigurationTest {
                 "bufferevent.clients.b.connect-on-startup=false").run(context -> {
                     BufferEventClients clients = context.getBean(BufferEventClients.class);
                     assertThat(clients.names()).containsExactly("a", "b");
-                    assertThat(clients.get("a").settings().connection.maxSingleRead).isEqualTo(4096);
-                    assertThat(clients.get("b").settings().connection.maxSingleRead).isEqualTo(32768);
+                    assertThat(clients.settings("a").connection.maxSingleRead).isEqualTo(4096);
+                    assertThat(clients.settings("b").connection.maxSingleRead).isEqualTo(32768);
                     assertThat(clients.get("a").state()).isEqualTo(BufferEventClient.State.STOPPED);
                 });
     }
@@ -171,6 +173,13 @@ class BufferEventAutoConfigurationTest {
         "bufferevent.clients.echo.reconnect.initial-backoff|0s|'0s'|greater than 0",
         "bufferevent.clients.echo.max-single-read|0B|'0B'|1B..",
         "bufferevent.clients.echo.max-pending-bytes|-1B|'-1B'|0B or more",
+        "bufferevent.clients.echo.write-buffer-low-water-mark|128KB|'131072B'|no larger than write-buffer-high-water-mark",
+        "bufferevent.clients.echo.pool-size|0|'0'|a number of connections in 1..64",
+        "bufferevent.clients.echo.pool-size|65|'65'|a number of connections in 1..64",
+        "bufferevent.clients.echo.reply-timeout|-1s|'-1s'|a duration of 0 (no limit) or more",
+        "bufferevent.clients.echo.max-in-flight|0|'0'|a number of 1 or more",
+        "bufferevent.clients.echo.addresses|localhost|'localhost'|host:port entries with a port in 1..65535",
+        "bufferevent.clients.echo.addresses|a:1,b:70000|'b:70000'|host:port entries",
     })
     void invalidPropertiesStopStartupWithAMessageNamingTheProperty(String key, String value, String shown, String allowed) {
         runner.withPropertyValues(
@@ -186,6 +195,28 @@ class BufferEventAutoConfigurationTest {
                     assertThat(analysis.getDescription()).contains("'" + key + "'").contains(shown);
                     assertThat(analysis.getAction()).startsWith("Set '" + key + "' to ").contains(allowed);
                 });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "framing.type=length-field,framing.length-field-bytes=3|framing.length-field-bytes|'3'|1, 2 or 4",
+        "framing.type=length-field,framing.length-field-bytes=1,framing.max-frame-length=1KB|framing.max-frame-length|'1024B'|1B..255B",
+        "framing.type=line,framing.max-frame-length=0B|framing.max-frame-length|'0B'|a size in 1B..",
+        "framing.type=delimiter|framing.delimiter|''|a non-empty delimiter",
+    })
+    void invalidFramingStopsStartupNamingTheProperty(String settings, String key, String shown, String allowed) {
+        java.util.List<String> props = new java.util.ArrayList<>(java.util.List.of("bufferevent.clients.echo.host=localhost",
+                "bufferevent.clients.echo.port=7", "bufferevent.clients.echo.connect-on-startup=false"));
+        for (String kv : settings.split(",")) {
+            props.add("bufferevent.clients.echo." + kv);
+        }
+        runner.withPropertyValues(props.toArray(new String[0])).run(context -> {
+            assertThat(context).hasFailed();
+            FailureAnalysis analysis = new InvalidBufferEventPropertyFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis).isNotNull();
+            assertThat(analysis.getDescription()).contains("'bufferevent.clients.echo." + key + "'").contains(shown);
+            assertThat(analysis.getAction()).contains(allowed);
+        });
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClientHandler;
+import io.github.bufferevent.client.PendingLimitExceededException;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

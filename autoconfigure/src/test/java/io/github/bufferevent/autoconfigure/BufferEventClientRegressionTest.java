@@ -1,5 +1,6 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.client.BufferEventClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.bufferevent.EventBase;

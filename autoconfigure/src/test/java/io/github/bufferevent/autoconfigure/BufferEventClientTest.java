@@ -1,5 +1,8 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClientHandler;
+import io.github.bufferevent.client.PendingLimitExceededException;
 import static io.github.bufferevent.autoconfigure.TestPorts.closedPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -122,7 +125,7 @@ class BufferEventClientTest {
                         BufferEventClient sink = context.getBean(BufferEventClients.class).get("sink");
                         assertThat(sink.awaitConnected(Duration.ofSeconds(10))).isTrue();
                         sink.write(data);
-                        assertThat(sink.bufferedOutput()).isPositive(); // the slow peer has not taken it yet
+                        assertThat(sink.heldBytes()).isPositive(); // the slow peer has not taken it yet
                     });
             // The context is closed: everything written must have arrived, and the loop thread is gone.
             await().atMost(Duration.ofSeconds(30)).until(() -> server.received().length == data.length);

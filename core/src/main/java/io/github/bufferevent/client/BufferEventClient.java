@@ -239,7 +239,8 @@ public final class BufferEventClient implements AutoCloseable {
             if (lifecycle >= CLOSING) {
                 return;
             }
-            lifecycle = CLOSING;
+            // Never started: no connection exists, so nothing is left to drain.
+            lifecycle = lifecycle == NEW ? CLOSED : CLOSING;
         }
         firstConnect.completeExceptionally(new IllegalStateException("client '" + name + "' was closed"));
         failWritabilityWaiters();
@@ -457,8 +458,8 @@ public final class BufferEventClient implements AutoCloseable {
             }
             return;
         }
-        queuedBytes.addAndGet(-r.data.length);
         c.write(r);
+        queuedBytes.addAndGet(-r.data.length); // after: in the output now, so heldBytes() never dips in between
     }
 
     private ClientConnection leastBusy() {
@@ -553,8 +554,8 @@ public final class BufferEventClient implements AutoCloseable {
         }
         Request r;
         while (c.takesRequests() && (r = pending.poll()) != null) {
-            queuedBytes.addAndGet(-r.data.length);
             c.write(r);
+            queuedBytes.addAndGet(-r.data.length);
         }
         firstConnect.complete(null);
         if (lifecycle >= CLOSING) {

@@ -177,6 +177,9 @@ final class ClientConnection {
     private void ended(int events, Throwable cause, long unsent, boolean wasConnected) {
         connectedSince = null;
         failbackDue = false;
+        if (client.closing()) {
+            phase = Phase.CLOSED; // before connectionDown, which ends the client once every connection is closed
+        }
         client.connectionDown(this, events, cause, unsent, wasConnected);
         if (client.closing()) {
             phase = Phase.CLOSED;

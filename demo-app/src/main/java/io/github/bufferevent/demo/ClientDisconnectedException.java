@@ -1,6 +1,6 @@
 package io.github.bufferevent.demo;
 
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 
 /**
  * The client is not connected, or lost its connection while a reply was awaited. Without a stack

@@ -1,6 +1,6 @@
 package io.github.bufferevent.demo;
 
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;

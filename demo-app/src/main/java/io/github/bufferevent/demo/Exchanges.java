@@ -1,7 +1,7 @@
 package io.github.bufferevent.demo;
 
 import io.github.bufferevent.EventBase;
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClientCustomizer;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import java.util.Map;

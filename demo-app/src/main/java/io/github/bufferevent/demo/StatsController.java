@@ -1,7 +1,7 @@
 package io.github.bufferevent.demo;
 
 import io.github.bufferevent.EventBase;
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import io.github.bufferevent.autoconfigure.metrics.BufferEventMeters;
 import io.micrometer.core.instrument.Counter;

@@ -1,6 +1,6 @@
 package io.github.bufferevent.demo;
 
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 
 /** The client already awaits as many replies as an exchange keeps track of (503); its peer is slow or silent. */
 final class TooManyWaitersException extends RuntimeException {

@@ -1,7 +1,7 @@
 package io.github.bufferevent.autoconfigure.actuate;
 
 import io.github.bufferevent.EventBase;
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import io.github.bufferevent.autoconfigure.EventLoopWatchdog;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.Ev;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.autoconfigure.BufferEventAutoConfiguration;
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import java.net.SocketAddress;
 import java.time.Instant;

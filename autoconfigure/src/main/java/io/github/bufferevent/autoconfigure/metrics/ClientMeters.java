@@ -2,7 +2,7 @@ package io.github.bufferevent.autoconfigure.metrics;
 
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.Instrumentation;
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;

@@ -2,7 +2,7 @@ package io.github.bufferevent.autoconfigure.metrics;
 
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.Instrumentation;
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventInstrumentation;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.autoconfigure.BufferEventAutoConfiguration;
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import java.io.IOException;
 import java.net.InetAddress;

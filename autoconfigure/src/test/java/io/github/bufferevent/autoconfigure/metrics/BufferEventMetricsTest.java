@@ -11,7 +11,7 @@ import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.Ev;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.autoconfigure.BufferEventAutoConfiguration;
-import io.github.bufferevent.autoconfigure.BufferEventClient;
+import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import io.github.bufferevent.autoconfigure.BufferEventInstrumentation;
 import io.micrometer.core.instrument.MeterRegistry;
