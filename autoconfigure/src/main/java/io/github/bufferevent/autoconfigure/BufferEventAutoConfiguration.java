@@ -84,7 +84,7 @@ public final class BufferEventAutoConfiguration {
         properties.getClients().forEach((name, client) -> {
             ClientSettings settings = ClientSettings.of(name, client, properties.getDefaults());
             settingsByName.put(name, settings);
-            BufferEventClient c = settings.toClient(base, settings.connection.factory(base, instr.forClient(name)));
+            BufferEventClient c = settings.toClient(base, settings.connection.factory(base, instr.forClient(name)), instr.forExchanges(name));
             BufferEventClientHandler handler = handlerFor(beanFactory, name);
             if (handler != null) {
                 c.setHandler(handler);

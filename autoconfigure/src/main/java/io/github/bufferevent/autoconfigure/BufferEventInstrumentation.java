@@ -2,6 +2,7 @@ package io.github.bufferevent.autoconfigure;
 
 import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.Instrumentation;
+import io.github.bufferevent.client.ExchangeListener;
 
 /**
  * Where the starter gets its {@link Instrumentation}: one for the event loop and one per client
@@ -25,7 +26,12 @@ public interface BufferEventInstrumentation {
         return Instrumentation.NOOP;
     }
 
-    /** A named client was built: meters of its own state (writability) may be bound to it. */
+    /** What hears of each exchange of the client with this name (the exchange timer, observations). */
+    default ExchangeListener forExchanges(String name) {
+        return ExchangeListener.NONE;
+    }
+
+    /** A named client was built: meters of its own state (writability, exchanges in flight) may be bound to it. */
     default void clientCreated(BufferEventClient client) {
     }
 

@@ -3,6 +3,7 @@ package io.github.bufferevent.autoconfigure;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.ExchangeListener;
 import io.github.bufferevent.client.Framing;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -104,9 +105,9 @@ final class ClientSettings {
         return new ClientSettings(name, client, defaults);
     }
 
-    /** The client these settings describe, on {@code base}, making its bufferevents with {@code factory}. */
-    BufferEventClient toClient(EventBase base, BufferEventFactory factory) {
-        return BufferEventClient.builder(base, name).factory(factory).addresses(addresses).framing(framing)
+    /** The client these settings describe, on {@code base}, making its bufferevents with {@code factory}, telling {@code listener} of its exchanges. */
+    BufferEventClient toClient(EventBase base, BufferEventFactory factory, ExchangeListener listener) {
+        return BufferEventClient.builder(base, name).factory(factory).exchangeListener(listener).addresses(addresses).framing(framing)
                 .replyTimeout(replyTimeout).maxInFlight(maxInFlight).poolSize(poolSize).failback(failback)
                 .pendingWhileDisconnected(pendingPolicy).maxPendingBytes(maxPendingBytes)
                 .writeBufferWaterMarks(writeBufferLowWaterMark, writeBufferHighWaterMark)

@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A blocking loopback peer for the starter tests: echoes every byte back and records everything it
  * received. It can be stopped (closing every connection) and started again on the same port.
  */
-final class TestEchoServer implements AutoCloseable {
+public final class TestEchoServer implements AutoCloseable {
 
     private final int port;
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
@@ -30,7 +30,7 @@ final class TestEchoServer implements AutoCloseable {
     }
 
     /** A server on an ephemeral port. */
-    static TestEchoServer start0() throws IOException {
+    public static TestEchoServer start0() throws IOException {
         return new TestEchoServer(0);
     }
 
@@ -107,7 +107,7 @@ final class TestEchoServer implements AutoCloseable {
         sockets.clear();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 

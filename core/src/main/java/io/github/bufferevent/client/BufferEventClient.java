@@ -99,6 +99,7 @@ public final class BufferEventClient implements AutoCloseable {
     private final long writeBufferHighWaterMark;
     private final boolean required;
     private final ClientConnection[] connections;
+    private final ExchangeListener listener;
 
     private volatile BufferEventClientHandler handler = BufferEventClientHandler.NONE;
     private volatile int lifecycle = NEW;
@@ -139,6 +140,7 @@ public final class BufferEventClient implements AutoCloseable {
         this.backoff = b.backoff;
         this.failback = b.failback;
         this.required = b.required;
+        this.listener = b.listener;
         this.factory = b.factory.withInstrumentation(new FreedWatch(b.factory.instrumentation()));
         this.connections = new ClientConnection[b.poolSize];
         for (int i = 0; i < connections.length; i++) {
@@ -360,14 +362,41 @@ public final class BufferEventClient implements AutoCloseable {
 
     private CompletableFuture<byte[]> exchange0(byte[] request) {
         LoopSafeFuture<byte[]> reply = new LoopSafeFuture<>(base);
+        long now = System.nanoTime();
+        Object context = listenerStarted();
         RuntimeException refused = admit(request.length, true);
         if (refused != null) {
+            listenerEnded(context, refused, now);
             reply.completeExceptionally(refused);
             return reply;
         }
-        long now = System.nanoTime();
-        submit(new Request(Request.EXCHANGE, request, reply, now, replyTimeoutNanos == 0 ? 0 : now + replyTimeoutNanos));
+        Request r = new Request(Request.EXCHANGE, request, reply, now, replyTimeoutNanos == 0 ? 0 : now + replyTimeoutNanos);
+        r.context = context;
+        submit(r);
         return reply;
+    }
+
+    private Object listenerStarted() {
+        if (listener == ExchangeListener.NONE) {
+            return null;
+        }
+        try {
+            return listener.started(this);
+        } catch (RuntimeException e) {
+            ClientLog.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
+            return null;
+        }
+    }
+
+    private void listenerEnded(Object context, Throwable error, long startNanos) {
+        if (listener == ExchangeListener.NONE) {
+            return;
+        }
+        try {
+            listener.ended(this, context, ExchangeOutcome.of(error), error, System.nanoTime() - startNanos);
+        } catch (RuntimeException e) {
+            ClientLog.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
+        }
     }
 
     private void requireFraming(String call) {
@@ -534,6 +563,9 @@ public final class BufferEventClient implements AutoCloseable {
     // ------------------------------------------------------------------ from the connections (loop thread)
 
     void complete(Request r, byte[] frame, Throwable error) {
+        if (r.isExchange()) {
+            listenerEnded(r.context, error, r.startNanos);
+        }
         if (error == null) {
             r.reply.complete(frame);
         } else {
@@ -859,6 +891,18 @@ public final class BufferEventClient implements AutoCloseable {
         return outputBytes();
     }
 
+    /** The bufferevents of the connections that have one now (a snapshot, for diagnostics). */
+    public List<BufferEvent> bufferEvents() {
+        List<BufferEvent> list = new ArrayList<>(connections.length);
+        for (ClientConnection c : connections) {
+            BufferEvent b = c.published;
+            if (b != null) {
+                list.add(b);
+            }
+        }
+        return list;
+    }
+
     /** The bufferevent of the first connection, or null (for diagnostics and advanced use). */
     public BufferEvent bufferEvent() {
         return connections[0].published;
@@ -1002,6 +1046,7 @@ public final class BufferEventClient implements AutoCloseable {
         private Backoff backoff = new Backoff(true, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.2);
         private boolean required;
         private BufferEventClientHandler handler;
+        private ExchangeListener listener = ExchangeListener.NONE;
 
         private Builder(EventBase base, String name) {
             this.base = Objects.requireNonNull(base, "base");
@@ -1136,6 +1181,12 @@ public final class BufferEventClient implements AutoCloseable {
         /** Whether {@link BufferEventClient#whenFirstConnected()} fails on the first failed attempt (default false). */
         public Builder required(boolean required) {
             this.required = required;
+            return this;
+        }
+
+        /** Told when each exchange starts and ends (meters, tracing); default {@link ExchangeListener#NONE}. */
+        public Builder exchangeListener(ExchangeListener listener) {
+            this.listener = Objects.requireNonNull(listener, "exchangeListener");
             return this;
         }
 

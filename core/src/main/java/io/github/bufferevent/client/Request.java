@@ -21,6 +21,8 @@ final class Request {
     final long startNanos;
     /** The reply timed out while the request was on the wire: its reply, when it comes, is dropped. */
     boolean expired;
+    /** What the exchange listener returned when the exchange started. */
+    Object context;
 
     Request(int kind, byte[] data, LoopSafeFuture<byte[]> reply, long startNanos, long deadline) {
         this.kind = kind;

@@ -5,7 +5,9 @@ import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import io.github.bufferevent.autoconfigure.EventLoopWatchdog;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.springframework.boot.health.contributor.Health;
@@ -61,6 +63,17 @@ public final class BufferEventHealthIndicator implements HealthIndicator {
                 d.put("state", c.state().name());
                 d.put("target", c.host() + ":" + c.port());
                 d.put("reconnectAttempt", c.reconnectAttempt());
+                d.put("exchangesInFlight", c.exchangesInFlight());
+                List<Map<String, Object>> pool = new ArrayList<>();
+                for (BufferEventClient.ConnectionInfo info : c.connections()) {
+                    Map<String, Object> conn = new LinkedHashMap<>();
+                    conn.put("state", info.state());
+                    conn.put("target", info.target());
+                    conn.put("remoteAddress", info.remoteAddress() == null ? null : info.remoteAddress().toString());
+                    conn.put("inFlight", info.inFlight());
+                    pool.add(conn);
+                }
+                d.put("connections", pool);
                 Throwable error = c.lastError();
                 d.put("lastError", error == null ? null : error.toString());
                 clientDetails.put(c.name(), d);

@@ -39,14 +39,19 @@ public class BufferEventsEndpoint {
         Map<String, ClientReport> clientReports = new LinkedHashMap<>();
         if (clients != null) {
             for (BufferEventClient c : clients.all()) {
-                BufferEvent bev = c.bufferEvent();
-                if (bev != null) {
+                for (BufferEvent bev : c.bufferEvents()) {
                     owner.put(bev, c.name());
                 }
                 Throwable error = c.lastError();
+                List<ConnectionReport> pool = new ArrayList<>();
+                for (BufferEventClient.ConnectionInfo info : c.connections()) {
+                    pool.add(new ConnectionReport(info.index(), info.state(), info.target(), address(info.remoteAddress()),
+                            info.connectedSince(), info.inFlight(), info.bufferedOutput(), info.reconnectAttempt()));
+                }
                 clientReports.put(c.name(), new ClientReport(c.state().name(), c.host(), c.port(), c.isConnected(),
                         address(c.remoteAddress()), c.connectedSince(), c.reconnects(), c.reconnectAttempt(), c.pendingBytes(),
-                        c.bufferedInput(), c.bufferedOutput(), error == null ? null : error.toString(), c.lastErrorAt()));
+                        c.bufferedInput(), c.bufferedOutput(), error == null ? null : error.toString(), c.lastErrorAt(),
+                        c.framing() == null ? null : c.framing().toString(), c.exchangesInFlight(), c.isWritable(), pool));
             }
         }
         List<BufferEventReport> events = new ArrayList<>();
@@ -88,7 +93,13 @@ public class BufferEventsEndpoint {
     /** One named client. */
     public record ClientReport(String state, String host, int port, boolean connected, String remoteAddress, Instant connectedSince,
             long reconnects, int reconnectAttempt, long pendingBytes, long bufferedInputBytes, long bufferedOutputBytes,
-            String lastError, Instant lastErrorAt) {
+            String lastError, Instant lastErrorAt, String framing, int exchangesInFlight, boolean writable,
+            List<ConnectionReport> connections) {
+    }
+
+    /** One pooled connection of a client: the address it uses, its peer, its requests in flight. */
+    public record ConnectionReport(int index, String state, String target, String remoteAddress, Instant connectedSince,
+            int inFlight, long bufferedOutputBytes, int reconnectAttempt) {
     }
 
     /** One live bufferevent. */

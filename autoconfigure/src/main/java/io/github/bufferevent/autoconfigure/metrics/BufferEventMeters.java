@@ -26,6 +26,12 @@ public final class BufferEventMeters {
     public static final String CLIENT_WRITABLE = "bufferevent.client.writable";
     /** Gauge of the unsent bytes a named client holds (pending plus output; base unit bytes); tag {@code client}. */
     public static final String CLIENT_HELD_BYTES = "bufferevent.client.held.bytes";
+    /** Timer of exchanges (request to reply or failure); tags {@code client}, {@code outcome} = success | timeout | disconnected | rejected | too-long | error. */
+    public static final String EXCHANGES = "bufferevent.exchanges";
+    /** Gauge of a named client's exchanges outstanding; tag {@code client}. */
+    public static final String EXCHANGES_IN_FLIGHT = "bufferevent.exchanges.in-flight";
+    /** The Observation of each exchange (with an ObservationRegistry); key values {@code client}, {@code outcome}. */
+    public static final String EXCHANGE_OBSERVATION = "bufferevent.exchange";
     /** Timer of loop turns (the work after each selector wake-up). */
     public static final String TURN_DURATION = "bufferevent.eventbase.turn.duration";
     /** Gauge of tasks handed to the loop and not yet run. */

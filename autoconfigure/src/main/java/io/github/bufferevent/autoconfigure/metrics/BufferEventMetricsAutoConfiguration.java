@@ -5,6 +5,7 @@ import io.github.bufferevent.autoconfigure.BufferEventAutoConfiguration;
 import io.github.bufferevent.autoconfigure.BufferEventInstrumentation;
 import io.github.bufferevent.autoconfigure.EventLoopWatchdog;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -20,7 +21,8 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(before = BufferEventAutoConfiguration.class,
         afterName = {"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
             "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-            "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+            "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+            "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration"})
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnBooleanProperty(name = "bufferevent.enabled", matchIfMissing = true)
@@ -28,8 +30,9 @@ public final class BufferEventMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(BufferEventInstrumentation.class)
-    MicrometerBufferEventInstrumentation bufferEventInstrumentation(MeterRegistry registry) {
-        return new MicrometerBufferEventInstrumentation(registry);
+    MicrometerBufferEventInstrumentation bufferEventInstrumentation(MeterRegistry registry,
+            ObjectProvider<ObservationRegistry> observations) {
+        return new MicrometerBufferEventInstrumentation(registry, observations.getIfAvailable(() -> ObservationRegistry.NOOP));
     }
 
     @Bean

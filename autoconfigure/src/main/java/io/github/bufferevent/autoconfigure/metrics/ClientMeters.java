@@ -3,6 +3,10 @@ package io.github.bufferevent.autoconfigure.metrics;
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.Instrumentation;
 import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.ExchangeListener;
+import io.github.bufferevent.client.ExchangeOutcome;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -42,9 +46,20 @@ final class ClientMeters implements Instrumentation {
     private final Counter timeoutDisconnects;
     private final Counter closedDisconnects;
 
-    ClientMeters(String client, MeterRegistry registry) {
+    private final Timer[] exchangeTimers = new Timer[ExchangeOutcome.values().length];
+    private final ObservationRegistry observations;
+    private final ExchangeListener exchanges;
+
+    ClientMeters(String client, MeterRegistry registry, ObservationRegistry observations) {
         this.client = client;
         this.registry = registry;
+        this.observations = observations;
+        for (ExchangeOutcome o : ExchangeOutcome.values()) {
+            exchangeTimers[o.ordinal()] = keep(Timer.builder(BufferEventMeters.EXCHANGES)
+                    .description("Exchanges (request and reply), from the call to the reply or failure, by outcome")
+                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, o.tag()).register(registry));
+        }
+        this.exchanges = observations == null || observations.isNoop() ? new TimedExchanges() : new ObservedExchanges();
         for (ConnectOutcome o : ConnectOutcome.values()) {
             String outcome = o.name().toLowerCase(Locale.ROOT);
             connects[o.ordinal()] = keep(Counter.builder(BufferEventMeters.CONNECTS)
@@ -74,8 +89,51 @@ final class ClientMeters implements Instrumentation {
                 .description("Established connections").tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
     }
 
+    /** What hears of this client's exchanges: the timer, and an Observation each when tracing is on. */
+    ExchangeListener exchanges() {
+        return exchanges;
+    }
+
+    /** Records each exchange in the timer of its outcome: no allocation. */
+    private class TimedExchanges implements ExchangeListener {
+        @Override
+        public void ended(BufferEventClient c, Object context, ExchangeOutcome outcome, Throwable error, long nanos) {
+            exchangeTimers[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Also makes each exchange an Observation named {@code bufferevent.exchange}, started on the
+     * caller's thread and stopped where the exchange ends, with low-cardinality key values only
+     * (client, outcome), so a trace shows it as a span.
+     */
+    private final class ObservedExchanges extends TimedExchanges {
+        @Override
+        public Object started(BufferEventClient c) {
+            return Observation.createNotStarted(BufferEventMeters.EXCHANGE_OBSERVATION, observations)
+                    .contextualName("bufferevent exchange " + client)
+                    .lowCardinalityKeyValue(BufferEventMeters.TAG_CLIENT, client).start();
+        }
+
+        @Override
+        public void ended(BufferEventClient c, Object context, ExchangeOutcome outcome, Throwable error, long nanos) {
+            super.ended(c, context, outcome, error, nanos);
+            if (context instanceof Observation) {
+                Observation o = (Observation) context;
+                o.lowCardinalityKeyValue(BufferEventMeters.TAG_OUTCOME, outcome.tag());
+                if (error != null) {
+                    o.error(error);
+                }
+                o.stop();
+            }
+        }
+    }
+
     /** Gauges of the named client's own state: whether it is writable, and what it holds unsent. */
     void bind(BufferEventClient c) {
+        keep(Gauge.builder(BufferEventMeters.EXCHANGES_IN_FLIGHT, c, BufferEventClient::exchangesInFlight)
+                .description("Exchanges outstanding: waiting to be sent, in flight, or timed out and still owed a reply")
+                .tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
         keep(Gauge.builder(BufferEventMeters.CLIENT_WRITABLE, c, x -> x.isWritable() ? 1 : 0)
                 .description("1 while the client takes writes without piling up, 0 between its high and low water marks")
                 .tags(BufferEventMeters.TAG_CLIENT, client).register(registry));

@@ -54,6 +54,10 @@ class BufferEventActuatorTest {
                         assertThat(map(perClient.get("up"))).containsEntry("connected", true).containsEntry("state", "CONNECTED");
                         assertThat(map(perClient.get("down"))).containsEntry("connected", false);
                         assertThat((String) map(perClient.get("down")).get("lastError")).contains("refused");
+                        @SuppressWarnings("unchecked")
+                        java.util.List<Map<String, Object>> upPool = (java.util.List<Map<String, Object>>) map(perClient.get("up")).get("connections");
+                        assertThat(upPool).singleElement().satisfies(conn -> assertThat(conn).containsEntry("state", "CONNECTED")
+                                .containsEntry("target", "127.0.0.1:" + server.getLocalPort()).containsEntry("inFlight", 0));
 
                         EventBase base = context.getBean(EventBase.class);
                         Thread loopThread = base.loopThread();
@@ -142,6 +146,32 @@ class BufferEventActuatorTest {
                         assertThat(bev.path("bytesRead").asLong()).isEqualTo(5);
                         assertThat(bev.path("bytesWritten").asLong()).isEqualTo(5);
                         assertThat(bev.path("bufferedInputBytes").asLong()).isZero();
+                    });
+        }
+    }
+
+    @Test
+    void theEndpointShowsEachPooledConnectionItsAddressAndItsRequestsInFlight() throws Exception {
+        try (io.github.bufferevent.autoconfigure.TestEchoServer server = io.github.bufferevent.autoconfigure.TestEchoServer.start0()) {
+            runner.withPropertyValues("bufferevent.clients.kv.host=127.0.0.1", "bufferevent.clients.kv.port=" + server.port(),
+                    "bufferevent.clients.kv.pool-size=2", "bufferevent.clients.kv.framing.type=line").run(context -> {
+                        BufferEventClient kv = context.getBean(BufferEventClients.class).get("kv");
+                        await().atMost(Duration.ofSeconds(10)).until(() -> kv.connectedConnections() == 2);
+                        assertThat(kv.exchange("ping").get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("ping");
+                        JsonNode json = JsonMapper.builder().findAndAddModules().build()
+                                .valueToTree(context.getBean(BufferEventsEndpoint.class).bufferEvents());
+                        JsonNode client = json.path("clients").path("kv");
+                        assertThat(client.path("framing").asString()).startsWith("Framing.line(CRLF");
+                        assertThat(client.path("exchangesInFlight").asInt()).isZero();
+                        assertThat(client.path("connections")).hasSize(2);
+                        for (JsonNode conn : client.path("connections")) {
+                            assertThat(conn.path("state").asString()).isEqualTo("CONNECTED");
+                            assertThat(conn.path("target").asString()).isEqualTo("127.0.0.1:" + server.port());
+                            assertThat(conn.path("remoteAddress").asString()).contains(String.valueOf(server.port()));
+                            assertThat(conn.path("inFlight").asInt()).isZero();
+                        }
+                        assertThat(json.path("bufferEvents")).hasSize(2).allSatisfy(bev -> assertThat(bev.path("client").asString())
+                                .isEqualTo("kv"));
                     });
         }
     }
