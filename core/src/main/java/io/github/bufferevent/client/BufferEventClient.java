@@ -453,7 +453,11 @@ public final class BufferEventClient implements AutoCloseable {
                 base.execute(drainTask);
             } catch (RejectedExecutionException closed) {
                 drainScheduled.set(false);
-                drainRefused(new ExchangeRejectedException("client '" + name + "': the event base is closed"));
+                ExchangeRejectedException why = new ExchangeRejectedException("client '" + name + "': the event base is closed");
+                drainRefused(why);
+                if (r.kind == Request.WRITE) {
+                    throw why; // nothing written may be dropped silently: the caller learns it here
+                }
             }
         }
     }
@@ -629,9 +633,10 @@ public final class BufferEventClient implements AutoCloseable {
         }
     }
 
-    void connectionGone(ClientConnection c) {
-        if (c.phase == ClientConnection.Phase.CLOSED && connectedCount > 0 && c.connectedSince == null) {
-            connectedCount = Math.max(0, connectedCount - 1);
+    /** A connection ended without an event (the base closed). */
+    void connectionGone(boolean wasConnected) {
+        if (wasConnected) {
+            connectedCount--;
         }
         endIfAllClosed();
     }

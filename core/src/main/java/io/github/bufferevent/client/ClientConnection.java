@@ -147,12 +147,13 @@ final class ClientConnection {
         if (b != bev) {
             return;
         }
+        boolean wasConnected = phase == Phase.CONNECTED;
         bev = null;
         published = null;
         failWaiters(new IllegalStateException("the event base closed"));
         phase = Phase.CLOSED;
         connectedSince = null;
-        client.connectionGone(this);
+        client.connectionGone(wasConnected);
     }
 
     private void failWaiters(Throwable cause) {
@@ -282,7 +283,9 @@ final class ClientConnection {
                 client.framing.encode(r.data, out);
             }
         } catch (RuntimeException e) {
-            client.complete(r, null, e); // the framing refused it, before adding anything
+            if (r.reply != null) {
+                client.complete(r, null, e); // the framing refused it, before adding anything
+            }
             if (r.isExchange()) {
                 client.released(1);
             }
