@@ -102,6 +102,7 @@ public final class EventBase implements Executor, AutoCloseable {
     private long processedThisTurn;
 
     private final Object lifecycleLock = new Object();
+    private final List<Runnable> closeHooks = new ArrayList<>();
     private Thread managedThread;
     /** Counted down once {@link #closeResources()} has run: the base is closed. */
     private final CountDownLatch closedLatch = new CountDownLatch(1);
@@ -449,7 +450,37 @@ public final class EventBase implements Executor, AutoCloseable {
         }
         pendingTasks.incrementAndGet();
         tasks.offer(task);
+        if (closed && tasks.remove(task)) {
+            // closeResources() cleared the queue between our check and our offer: nobody would run it.
+            pendingTasks.decrementAndGet();
+            throw new RejectedExecutionException("this EventBase is closed");
+        }
         wakeup();
+    }
+
+    /**
+     * Runs {@code hook} once when this base closes (however: {@link #close()}, a graceful
+     * shutdown, the managed loop ending), after every bufferevent and listener was freed, on the
+     * thread that closes it. What owns work on this base without a bufferevent of its own (a
+     * reconnecting client waiting to retry) learns of the close here. A hook added after the
+     * close runs at once. Any thread.
+     */
+    public void addCloseHook(Runnable hook) {
+        Objects.requireNonNull(hook, "hook");
+        synchronized (lifecycleLock) {
+            if (!closed) {
+                closeHooks.add(hook);
+                return;
+            }
+        }
+        runSafely(hook, "close hook");
+    }
+
+    /** Removes a hook added with {@link #addCloseHook}; does nothing if it is not there. Any thread. */
+    public void removeCloseHook(Runnable hook) {
+        synchronized (lifecycleLock) {
+            closeHooks.remove(hook);
+        }
     }
 
     private void wakeup() {
@@ -745,6 +776,14 @@ public final class EventBase implements Executor, AutoCloseable {
             closer.start();
         }
         registeredChannels = 0;
+        List<Runnable> hooks;
+        synchronized (lifecycleLock) {
+            hooks = new ArrayList<>(closeHooks);
+            closeHooks.clear();
+        }
+        for (Runnable hook : hooks) {
+            runSafely(hook, "close hook");
+        }
         GracefulShutdown gs = shutdown;
         if (gs != null) {
             gs.done.countDown();

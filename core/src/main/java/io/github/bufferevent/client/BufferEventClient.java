@@ -112,6 +112,8 @@ public final class BufferEventClient implements AutoCloseable {
     /** Loop thread: requests waiting for a connection (none up, or all failing back). */
     private final ArrayDeque<Request> pending = new ArrayDeque<>();
     private boolean pendingTimerArmed;
+    /** Loop thread: the close ran; connections drain and take nothing more. */
+    private boolean closedOnLoop;
     /** Bytes in the inbox and the pending queue: written but in no connection's output yet. */
     private final AtomicLong queuedBytes = new AtomicLong();
     /** Exchanges not finished on the wire: queued, pending, in flight, or timed out and still owed a reply. */
@@ -149,6 +151,23 @@ public final class BufferEventClient implements AutoCloseable {
         if (b.handler != null) {
             this.handler = b.handler;
         }
+        base.addCloseHook(baseClosed);
+    }
+
+    /** Runs when the base closes, on the thread closing it: nothing the client holds may be left waiting. */
+    private final Runnable baseClosed = this::onBaseClosed;
+
+    private void onBaseClosed() {
+        ExchangeRejectedException why = new ExchangeRejectedException("client '" + name + "': the event base closed");
+        for (ClientConnection c : connections) {
+            c.baseClosed();
+        }
+        failPending(why);
+        drainRefused(why);
+        lifecycle = CLOSED;
+        connectedCount = 0;
+        firstConnect.completeExceptionally(new IllegalStateException("client '" + name + "': the event base closed"));
+        failWritabilityWaiters();
     }
 
     /** A builder for a client named {@code name} on {@code base}. */
@@ -244,6 +263,9 @@ public final class BufferEventClient implements AutoCloseable {
             // Never started: no connection exists, so nothing is left to drain.
             lifecycle = lifecycle == NEW ? CLOSED : CLOSING;
         }
+        if (lifecycle == CLOSED) {
+            base.removeCloseHook(baseClosed);
+        }
         firstConnect.completeExceptionally(new IllegalStateException("client '" + name + "' was closed"));
         failWritabilityWaiters();
         try {
@@ -255,6 +277,7 @@ public final class BufferEventClient implements AutoCloseable {
 
     private void closeOnLoop() {
         drainInbox();
+        closedOnLoop = true;
         failPending(new ExchangeRejectedException("client '" + name + "' was closed before this was sent"));
         for (ClientConnection c : connections) {
             c.close();
@@ -328,12 +351,16 @@ public final class BufferEventClient implements AutoCloseable {
     public CompletableFuture<Void> send(byte[] frame) {
         requireFraming("send");
         Objects.requireNonNull(frame, "frame");
+        RuntimeException unencodable = checkFrame(frame);
+        if (unencodable != null) {
+            return CompletableFuture.failedFuture(unencodable);
+        }
         RuntimeException refused = admit(frame.length, false);
         if (refused != null) {
             throw refused;
         }
         LoopSafeFuture<byte[]> sent = new LoopSafeFuture<>(base);
-        submit(new Request(Request.SEND, base.inLoopThread() ? frame : frame.clone(), sent, 0, 0));
+        submit(new Request(Request.SEND, frame.clone(), sent, 0, 0));
         return sent.thenApply(x -> null);
     }
 
@@ -351,7 +378,7 @@ public final class BufferEventClient implements AutoCloseable {
     public CompletableFuture<byte[]> exchange(byte[] request) {
         requireFraming("exchange");
         Objects.requireNonNull(request, "request");
-        return exchange0(base.inLoopThread() ? request : request.clone());
+        return exchange0(request.clone()); // the caller may reuse its array; the request may wait in a queue
     }
 
     /** {@link #exchange(byte[])} with UTF-8 text both ways. */
@@ -364,7 +391,10 @@ public final class BufferEventClient implements AutoCloseable {
         LoopSafeFuture<byte[]> reply = new LoopSafeFuture<>(base);
         long now = System.nanoTime();
         Object context = listenerStarted();
-        RuntimeException refused = admit(request.length, true);
+        RuntimeException refused = checkFrame(request);
+        if (refused == null) {
+            refused = admit(request.length, true);
+        }
         if (refused != null) {
             listenerEnded(context, refused, now);
             reply.completeExceptionally(refused);
@@ -397,6 +427,18 @@ public final class BufferEventClient implements AutoCloseable {
         } catch (RuntimeException e) {
             ClientLog.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
         }
+    }
+
+    /** What the framing would refuse {@code frame} with, found on the caller's thread (built-in framings), or null. */
+    private RuntimeException checkFrame(byte[] frame) {
+        if (framing instanceof FrameCheck) {
+            try {
+                ((FrameCheck) framing).check(frame);
+            } catch (IllegalArgumentException | FrameTooLongException e) {
+                return e;
+            }
+        }
+        return null;
     }
 
     private void requireFraming(String call) {
@@ -463,6 +505,7 @@ public final class BufferEventClient implements AutoCloseable {
     }
 
     private void drainRefused(RuntimeException why) {
+        drainScheduled.set(false);
         Request r;
         while ((r = inbox.poll()) != null) {
             dropQueued(r, why);
@@ -479,7 +522,12 @@ public final class BufferEventClient implements AutoCloseable {
 
     /** Loop thread: to the least busy connection that takes requests, or pending. */
     private void process(Request r) {
-        if (lifecycle >= CLOSING && r.kind != Request.WRITE) {
+        if (lifecycle >= CLOSING && closedOnLoop) {
+            // Admitted before the close, arrived after the connections began to drain: it cannot be sent.
+            if (r.kind == Request.WRITE) {
+                ClientLog.log(Level.WARNING, "client '" + name + "' closed: " + r.data.length + " bytes written during the close "
+                        + "could not be sent");
+            }
             dropQueued(r, new ExchangeRejectedException("client '" + name + "' was closed before this was sent"));
             return;
         }
@@ -491,8 +539,22 @@ public final class BufferEventClient implements AutoCloseable {
             }
             return;
         }
+        drainPendingInto(c); // older requests first: calls keep the order they returned in
+        writeTo(c, r);
+    }
+
+    /** Loop thread: puts what waits for a connection on {@code c}, oldest first, while it takes requests. */
+    private void drainPendingInto(ClientConnection c) {
+        Request r;
+        while (c.takesRequests() && (r = pending.poll()) != null) {
+            writeTo(c, r);
+        }
+    }
+
+    private void writeTo(ClientConnection c, Request r) {
         c.write(r);
         queuedBytes.addAndGet(-r.data.length); // after: in the output now, so heldBytes() never dips in between
+        checkWritableAgain(); // the framing may have refused it: nothing reached an output to drain later
     }
 
     private ClientConnection leastBusy() {
@@ -514,6 +576,7 @@ public final class BufferEventClient implements AutoCloseable {
         if (r.isExchange()) {
             released(1);
         }
+        checkWritableAgain();
     }
 
     private void failPending(Throwable why) {
@@ -541,6 +604,7 @@ public final class BufferEventClient implements AutoCloseable {
         pendingTimerArmed = false;
         long now = System.nanoTime();
         long next = 0;
+        List<Request> due = null;
         for (Iterator<Request> it = pending.iterator(); it.hasNext(); ) {
             Request r = it.next();
             if (r.deadline == 0) {
@@ -548,7 +612,10 @@ public final class BufferEventClient implements AutoCloseable {
             }
             if (r.deadline - now <= 0) {
                 it.remove();
-                dropQueued(r, replyTimeout(r, "a connection (none is up)"));
+                if (due == null) {
+                    due = new ArrayList<>();
+                }
+                due.add(r);
             } else if (next == 0) {
                 next = r.deadline;
             }
@@ -556,7 +623,12 @@ public final class BufferEventClient implements AutoCloseable {
         if (next != 0) {
             armPendingTimer(next);
         }
-        checkWritableAgain();
+        // Only now complete them: a continuation may call exchange() again and touch the queue.
+        if (due != null) {
+            for (Request r : due) {
+                dropQueued(r, replyTimeout(r, "a connection (none is up)"));
+            }
+        }
     }
 
     TimeoutException replyTimeout(Request r, String target) {
@@ -588,11 +660,7 @@ public final class BufferEventClient implements AutoCloseable {
             ClientLog.log(Level.INFO, "client '" + name + "' connection " + c.index + " connected to " + c.remoteAddress + " after "
                     + failedBefore + " failed attempts");
         }
-        Request r;
-        while (c.takesRequests() && (r = pending.poll()) != null) {
-            c.write(r);
-            queuedBytes.addAndGet(-r.data.length);
-        }
+        drainPendingInto(c);
         firstConnect.complete(null);
         if (lifecycle >= CLOSING) {
             c.close();
@@ -631,14 +699,6 @@ public final class BufferEventClient implements AutoCloseable {
         if (lifecycle >= CLOSING) {
             endIfAllClosed();
         }
-    }
-
-    /** A connection ended without an event (the base closed). */
-    void connectionGone(boolean wasConnected) {
-        if (wasConnected) {
-            connectedCount--;
-        }
-        endIfAllClosed();
     }
 
     void reconnectScheduled(ClientConnection c, boolean wasConnected, int attempt, long delayNanos, int events, Throwable cause) {
@@ -682,6 +742,7 @@ public final class BufferEventClient implements AutoCloseable {
         }
         lifecycle = CLOSED;
         connectedCount = 0;
+        base.removeCloseHook(baseClosed);
     }
 
     /** Runs {@code action} now on the loop thread (or while no loop runs), else hands it over. */
@@ -756,15 +817,26 @@ public final class BufferEventClient implements AutoCloseable {
             }
         }
         try {
-            base.execute(() -> {
-                try {
-                    handler.onWritabilityChanged(this, now);
-                } catch (RuntimeException e) {
-                    ClientLog.log(Level.ERROR, "the handler of client '" + name + "' threw in onWritabilityChanged", e);
-                }
-            });
+            base.execute(notifyWritability);
         } catch (RejectedExecutionException closed) {
             // the base is closed: nobody is left to tell
+        }
+    }
+
+    /** Loop thread: what the handler was last told; it hears of the state as it is when the task runs, once per change. */
+    private boolean toldWritable = true;
+    private final Runnable notifyWritability = this::notifyWritability;
+
+    private void notifyWritability() {
+        boolean now = writable;
+        if (now == toldWritable) {
+            return; // flipped and flipped back before the loop got here, or already told
+        }
+        toldWritable = now;
+        try {
+            handler.onWritabilityChanged(this, now);
+        } catch (RuntimeException e) {
+            ClientLog.log(Level.ERROR, "the handler of client '" + name + "' threw in onWritabilityChanged", e);
         }
     }
 
@@ -959,23 +1031,19 @@ public final class BufferEventClient implements AutoCloseable {
         @Override
         public void freed(BufferEvent bev) {
             delegate.freed(bev);
-            for (ClientConnection c : connections) {
-                if (c.published == bev && base.isClosed()) {
-                    c.freedWithoutEvent(bev);
-                }
+            if (base.isClosed()) {
+                return; // the close hook fails what waits
             }
-            if (base.isClosed() && lifecycle < CLOSED) {
-                for (ClientConnection c : connections) {
-                    if (c.published != null) {
-                        return;
+            for (ClientConnection c : connections) {
+                if (c.published == bev) {
+                    // Freed by someone else (the client clears published before it frees its own):
+                    // treat it as a lost connection, on the loop.
+                    try {
+                        base.execute(() -> c.freedByOthers(bev));
+                    } catch (RejectedExecutionException closing) {
+                        // the close hook takes over
                     }
                 }
-                failPending(new ExchangeRejectedException("client '" + name + "': the event base closed"));
-                drainRefused(new ExchangeRejectedException("client '" + name + "': the event base closed"));
-                lifecycle = CLOSED;
-                connectedCount = 0;
-                firstConnect.completeExceptionally(new IllegalStateException("client '" + name + "': the event base closed"));
-                failWritabilityWaiters();
             }
         }
 

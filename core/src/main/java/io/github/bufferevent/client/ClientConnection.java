@@ -11,7 +11,9 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -48,6 +50,11 @@ final class ClientConnection {
     private int addressIndex;
     volatile int attempt;
     private boolean probing;
+    private int probeAttempt;
+    private int probeGeneration;
+    private BufferEvent probe;
+    /** The client closes: this connection drains what it has and takes nothing more. */
+    private boolean draining;
     /** Connected to a later address while the first answers again: take no new requests, move when idle. */
     boolean failbackDue;
     volatile int inFlight;
@@ -124,6 +131,7 @@ final class ClientConnection {
         attempt = 0;
         client.connectionUp(this, failedBefore);
         if (addressIndex > 0 && client.failback) {
+            probeAttempt = 0;
             scheduleFailbackProbe();
         }
     }
@@ -133,27 +141,40 @@ final class ClientConnection {
         BufferEvent b = bev;
         boolean wasConnected = phase == Phase.CONNECTED;
         long unsent = b == null ? 0 : b.bufferedOutput();
-        if (b != null) {
-            b.free();
-        }
-        bev = null;
-        published = null;
+        dropBufferEvent();
         failWaiters(cause);
         ended(events, cause, unsent, wasConnected);
     }
 
-    /** The base freed the bufferevent without an event (it closed): fail what waits, end. */
-    void freedWithoutEvent(BufferEvent b) {
-        if (b != bev) {
-            return;
+    /** Forgets, then frees, the bufferevent: a free the client did not make itself shows as {@link #freedByOthers}. */
+    private void dropBufferEvent() {
+        BufferEvent b = bev;
+        bev = null;
+        published = null;
+        if (b != null) {
+            b.free();
         }
-        boolean wasConnected = phase == Phase.CONNECTED;
+    }
+
+    /** Loop thread: user code freed this connection's bufferevent; the connection is lost. */
+    void freedByOthers(BufferEvent b) {
+        if (b == bev && !client.closing()) {
+            lose(BevEvent.ERROR, new IllegalStateException("the bufferevent of connection " + index + " was freed by someone else"));
+        }
+    }
+
+    /** The base closed (on the thread closing it; the loop is over): fail what waits, end. */
+    void baseClosed() {
         bev = null;
         published = null;
         failWaiters(new IllegalStateException("the event base closed"));
         phase = Phase.CLOSED;
         connectedSince = null;
-        client.connectionGone(wasConnected);
+        BufferEvent p = probe;
+        probe = null;
+        if (p != null) {
+            p.free();
+        }
     }
 
     private void failWaiters(Throwable cause) {
@@ -211,60 +232,86 @@ final class ClientConnection {
     // ------------------------------------------------------------------ failback
 
     private void scheduleFailbackProbe() {
-        if (probing) {
+        if (probing || client.closing()) {
             return;
         }
         probing = true;
-        client.base.once(client.backoff.initial, this::probeFirstAddress);
+        int n = ++probeAttempt;
+        long delay = client.backoff.delayNanos(n, ThreadLocalRandom.current().nextDouble());
+        try {
+            client.base.once(Duration.ofNanos(delay), this::probeFirstAddress);
+        } catch (RejectedExecutionException closed) {
+            probing = false;
+        }
     }
 
+    private boolean wantsFailback() {
+        return phase == Phase.CONNECTED && addressIndex > 0 && !client.closing() && !draining;
+    }
+
+    /** Tries a plain connect to the first address; its answer counts only if this connection still wants it. */
     private void probeFirstAddress() {
         probing = false;
-        if (phase != Phase.CONNECTED || addressIndex == 0 || client.closing()) {
+        if (!wantsFailback()) {
             return;
         }
         InetSocketAddress first = client.addresses.get(0);
+        int generation = ++probeGeneration;
         try {
-            BufferEvent probe = client.factory.socket();
-            probe.setCallbacks(null, null, (p, events) -> {
-                p.free();
+            BufferEvent p = client.factory.socket();
+            probe = p;
+            p.setCallbacks(null, null, (b, events) -> {
+                b.free();
+                if (probe == b) {
+                    probe = null;
+                }
+                if (generation != probeGeneration || !wantsFailback()) {
+                    return; // this connection moved, failed or closed meanwhile
+                }
                 if ((events & BevEvent.CONNECTED) != 0) {
+                    probeAttempt = 0;
                     failbackDue = true;
                     ClientLog.log(Level.INFO, "client '" + client.name() + "': " + describe(first) + " answers again; connection "
-                            + index + " moves back to it once its " + waiters.size() + " exchanges in flight are answered");
+                            + index + " moves back to it once its " + load() + " exchanges in flight are answered");
                     maybeFailBack();
                 } else {
                     scheduleFailbackProbe();
                 }
             });
-            probe.connectHostname(first.getHostString(), first.getPort());
+            p.connectHostname(first.getHostString(), first.getPort());
         } catch (Exception e) {
             scheduleFailbackProbe();
         }
     }
 
-    /** Moves back to the first address once nothing is in flight or unsent here. */
+    /**
+     * Moves back to the first address once nothing is in flight or unsent here. Exchanges that
+     * timed out and still wait for a late reply do not hold it back: the socket closes, so no
+     * late reply can reach anyone.
+     */
     private void maybeFailBack() {
         BufferEvent b = bev;
-        if (!failbackDue || phase != Phase.CONNECTED || !waiters.isEmpty() || b == null || b.bufferedOutput() > 0) {
+        if (!failbackDue || !wantsFailback() || load() > 0 || b == null || b.bufferedOutput() > 0) {
             return;
         }
         failbackDue = false;
-        b.free();
-        bev = null;
-        published = null;
-        connectedSince = null;
+        int tombstones = waiters.size();
+        waiters.clear();
+        expired = 0;
+        inFlight = 0;
+        client.released(tombstones);
+        dropBufferEvent();
         addressIndex = 0;
         attempt = 0;
         phase = Phase.CONNECTING;
-        client.connectionDown(this, 0, null, 0, false);
+        client.connectionDown(this, 0, null, 0, true); // events 0: a planned move, not a disconnect for the handler
         attempt();
     }
 
     // ------------------------------------------------------------------ data
 
     boolean takesRequests() {
-        return phase == Phase.CONNECTED && !failbackDue && bev != null;
+        return phase == Phase.CONNECTED && !failbackDue && !draining && bev != null;
     }
 
     int load() {
@@ -365,7 +412,7 @@ final class ClientConnection {
             client.complete(r, frame, null);
         }
         inFlight = waiters.size() - expired;
-        if (failbackDue && waiters.isEmpty()) {
+        if (failbackDue) {
             maybeFailBack();
         }
     }
@@ -393,6 +440,7 @@ final class ClientConnection {
     private void onReplyTimer() {
         timerArmed = false;
         long now = System.nanoTime();
+        List<Request> due = null;
         Iterator<Request> it = waiters.iterator();
         for (int skip = expired; skip > 0 && it.hasNext(); skip--) {
             it.next();
@@ -408,29 +456,45 @@ final class ClientConnection {
             }
             r.expired = true;
             expired++;
-            client.complete(r, null, client.replyTimeout(r, target));
+            if (due == null) {
+                due = new ArrayList<>();
+            }
+            due.add(r);
         }
         inFlight = waiters.size() - expired;
+        // Only now complete them: a continuation may call exchange() again and touch the queue.
+        if (due != null) {
+            for (Request r : due) {
+                client.complete(r, null, client.replyTimeout(r, target));
+            }
+        }
+        if (failbackDue) {
+            maybeFailBack();
+        }
     }
 
     // ------------------------------------------------------------------ closing
 
     /** Loop thread: the client closes. Drain what was written, then the peer's EOF ends it. */
     void close() {
+        draining = true;
+        failbackDue = false;
+        BufferEvent p = probe;
+        probe = null;
+        if (p != null) {
+            p.free();
+        }
         BufferEvent b = bev;
         if (phase == Phase.CONNECTED && b != null) {
             try {
                 b.flush(Ev.WRITE, BevFlush.FINISHED);
             } catch (IllegalStateException freed) {
+                dropBufferEvent();
                 phase = Phase.CLOSED;
             }
             return;
         }
-        if (b != null) {
-            b.free();
-            bev = null;
-            published = null;
-        }
+        dropBufferEvent();
         phase = Phase.CLOSED;
     }
 

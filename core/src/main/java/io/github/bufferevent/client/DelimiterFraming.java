@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /** {@link Framing#delimiter}: frames ended by a byte sequence. Immutable. */
-final class DelimiterFraming implements Framing {
+final class DelimiterFraming implements Framing, FrameCheck {
 
     private final byte[] delimiter;
     private final int maxLength;
@@ -20,7 +20,7 @@ final class DelimiterFraming implements Framing {
     }
 
     @Override
-    public void encode(byte[] frame, EvBuffer out) {
+    public void check(byte[] frame) {
         Objects.requireNonNull(frame, "frame");
         if (frame.length > maxLength) {
             throw new FrameTooLongException(frame.length, maxLength);
@@ -30,6 +30,11 @@ final class DelimiterFraming implements Framing {
             throw new IllegalArgumentException("frame holds the delimiter at byte " + at + ": it would be two frames on the wire, "
                     + "and every later reply would reach the wrong caller");
         }
+    }
+
+    @Override
+    public void encode(byte[] frame, EvBuffer out) {
+        check(frame);
         out.add(frame);
         out.add(delimiter);
     }

@@ -4,7 +4,7 @@ import io.github.bufferevent.EvBuffer;
 import java.util.Objects;
 
 /** {@link Framing#lengthField}: an unsigned big-endian length of the payload, then the payload. Immutable. */
-final class LengthFieldFraming implements Framing {
+final class LengthFieldFraming implements Framing, FrameCheck {
 
     private final int fieldBytes;
     private final int maxLength;
@@ -22,11 +22,16 @@ final class LengthFieldFraming implements Framing {
     }
 
     @Override
-    public void encode(byte[] frame, EvBuffer out) {
+    public void check(byte[] frame) {
         Objects.requireNonNull(frame, "frame");
         if (frame.length > maxLength) {
             throw new FrameTooLongException(frame.length, maxLength);
         }
+    }
+
+    @Override
+    public void encode(byte[] frame, EvBuffer out) {
+        check(frame);
         byte[] h = header.get();
         for (int i = 0; i < fieldBytes; i++) {
             h[i] = (byte) (frame.length >>> (8 * (fieldBytes - 1 - i)));

@@ -5,7 +5,7 @@ import io.github.bufferevent.EvBuffer;
 import java.util.Objects;
 
 /** {@link Framing#line}: text lines ended as {@link EolStyle} says. Immutable. */
-final class LineFraming implements Framing {
+final class LineFraming implements Framing, FrameCheck {
 
     /** The largest array a frame can be. */
     static final int MAX = Integer.MAX_VALUE - 8;
@@ -32,7 +32,7 @@ final class LineFraming implements Framing {
     }
 
     @Override
-    public void encode(byte[] frame, EvBuffer out) {
+    public void check(byte[] frame) {
         Objects.requireNonNull(frame, "frame");
         if (frame.length > maxLength) {
             throw new FrameTooLongException(frame.length, maxLength);
@@ -44,6 +44,11 @@ final class LineFraming implements Framing {
                         + "two lines on the wire, and every later reply would reach the wrong caller");
             }
         }
+    }
+
+    @Override
+    public void encode(byte[] frame, EvBuffer out) {
+        check(frame);
         out.add(frame);
         out.add(eol);
     }
@@ -65,7 +70,7 @@ final class LineFraming implements Framing {
 
     @Override
     public byte[] decode(EvBuffer in) {
-        byte[] line = in.readLineBytes(style);
+        byte[] line = style == EolStyle.ANY ? readAnyLine(in) : in.readLineBytes(style);
         if (line == null) {
             // No line end yet: more than the longest line plus its line end cannot become a valid line.
             if (in.length() > (long) maxLength + 2) {
@@ -76,6 +81,39 @@ final class LineFraming implements Framing {
         if (line.length > maxLength) {
             throw new FrameTooLongException(line.length, maxLength);
         }
+        return line;
+    }
+
+    private static final byte[] CR_BYTE = {'\r'};
+
+    /**
+     * One line ended by CR, LF or CR LF: exactly one line end, so each reply is one frame. Not
+     * EvBuffer's ANY (a whole run of CR and LF), which would swallow an empty reply ("ok" CR LF
+     * CR LF), and which takes a CR at the end of the buffer as a whole line end although its LF
+     * may be in the next read: here that CR waits for the next byte.
+     */
+    private static byte[] readAnyLine(EvBuffer in) {
+        long lf = in.search(LF, 0);
+        long cr = in.search(CR_BYTE, 0);
+        long end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+        if (end < 0) {
+            return null;
+        }
+        int eolLength = 1;
+        if (end == cr) {
+            if (end + 1 >= in.length()) {
+                return null; // CR last: its LF may be on its way
+            }
+            if (in.search(CRLF, end) == end) {
+                eolLength = 2;
+            }
+        }
+        if (end > MAX) {
+            throw new FrameTooLongException(end, MAX);
+        }
+        byte[] line = new byte[(int) end];
+        in.remove(line);
+        in.drain(eolLength);
         return line;
     }
 

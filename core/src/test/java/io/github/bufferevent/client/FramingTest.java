@@ -87,6 +87,20 @@ class FramingTest {
     }
 
     @Test
+    void lineAnyTakesExactlyOneLineEndPerFrameAndWaitsOnATrailingCr() {
+        Framing f = Framing.line(EolStyle.ANY, 100);
+        // Every split, byte by byte: a CR at the end of what arrived must not end a line on its own.
+        assertThat(decodedBytewise(f, "ok\r\n\r\nnext\rlast\n")).containsExactly("ok", "", "next", "last");
+        EvBuffer in = new EvBuffer();
+        in.add(b("ok\r"));
+        assertThat(f.decode(in)).isNull();
+        in.add(b("\nmore\n"));
+        assertThat(s(f.decode(in))).isEqualTo("ok");
+        assertThat(s(f.decode(in))).isEqualTo("more");
+        assertThat(f.decode(in)).isNull();
+    }
+
+    @Test
     void aLineOverTheLimitThrowsWithOrWithoutItsEnd() {
         Framing f = Framing.line(EolStyle.CRLF, 4);
         EvBuffer whole = new EvBuffer();

@@ -1,0 +1,19 @@
+package io.github.bufferevent.client;
+
+/**
+ * A framing that can tell on the caller's thread whether it would encode a frame, so a call with
+ * a frame it refuses fails at once instead of waiting in a queue for a connection first. The
+ * built-ins implement it; a framing of one's own is checked when it encodes, on the loop.
+ *
+ * <p>Threads: any.
+ */
+interface FrameCheck {
+
+    /**
+     * Throws what {@code encode} would throw for {@code frame}, without writing anything.
+     *
+     * @throws IllegalArgumentException if the frame holds its own delimiter
+     * @throws FrameTooLongException if it is over the limit
+     */
+    void check(byte[] frame);
+}
