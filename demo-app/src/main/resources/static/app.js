@@ -12,6 +12,7 @@ const COLORS = { load: '#4cd694', read: '#5fb3ff', written: '#ffb84d', input: '#
 let previous = null;
 let activeLoad = null;
 let previousReplies = null;
+let framings = {}; // client name -> its framing, from /api/clients
 let serverTime = 0; // rates use the server's clock: right even when the page's timers are throttled
 
 function push(arr, v) { arr.push(v); if (arr.length > HISTORY) arr.shift(); }
@@ -69,15 +70,25 @@ async function refreshClients() {
   const clients = await getJson('/api/clients');
   const tbody = document.querySelector('#clients tbody');
   tbody.innerHTML = clients.map(c => `<tr>
-    <td>${escapeHtml(c.name)}</td><td class="state-${c.state}">${c.state}</td><td>${escapeHtml(c.remoteAddress || c.host + ':' + c.port)}</td>
-    <td>${fmt(c.bufferedInputBytes)} B</td><td>${fmt(c.bufferedOutputBytes)} B</td><td>${fmt(c.pendingBytes)} B</td>
+    <td>${escapeHtml(c.name)}</td><td class="framing">${escapeHtml(c.framing)}</td>
+    <td class="state-${c.state}">${c.state}</td><td>${escapeHtml(c.remoteAddress || c.host + ':' + c.port)}</td>
+    <td>${c.exchangesInFlight}</td><td>${fmt(c.bufferedInputBytes)} B</td><td>${fmt(c.bufferedOutputBytes)} B</td><td>${fmt(c.pendingBytes)} B</td>
     <td>${c.reconnects}</td><td class="error">${escapeHtml(c.lastError || '')}</td></tr>`).join('');
   for (const select of document.querySelectorAll('.client-select')) {
     if (select.options.length !== clients.length) {
       select.innerHTML = clients.map(c => `<option>${escapeHtml(c.name)}</option>`).join('');
     }
   }
+  framings = Object.fromEntries(clients.map(c => [c.name, c.framing]));
+  showFraming();
 }
+
+// Which framing the exchange form's client speaks: the same text becomes a line or a length-prefixed frame.
+function showFraming() {
+  const f = document.getElementById('exchange');
+  document.getElementById('exchange-hint').textContent = 'framing: ' + (framings[f.client.value] || '?');
+}
+document.querySelector('#exchange select[name=client]').addEventListener('change', showFraming);
 
 async function refreshStats() {
   const s = await getJson('/api/stats');

@@ -1,13 +1,20 @@
 package io.github.bufferevent.demo;
 
+import io.github.bufferevent.client.DisconnectedException;
+import io.github.bufferevent.client.ExchangeRejectedException;
+import io.github.bufferevent.client.FrameTooLongException;
 import java.util.NoSuchElementException;
+import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
-/** Maps the API's failures to RFC 9457 problem details that say what was wrong. */
+/**
+ * Maps the API's failures, the client library's included, to RFC 9457 problem details that say
+ * what was wrong. Threads: request threads.
+ */
 @RestControllerAdvice(assignableTypes = {ClientsController.class, LoadsController.class})
 class ApiErrors {
 
@@ -21,8 +28,9 @@ class ApiErrors {
         return problem(HttpStatus.BAD_REQUEST, "Bad request", e.getMessage());
     }
 
-    @ExceptionHandler(LineRequest.InvalidLineException.class)
-    ProblemDetail notOneLine(LineRequest.InvalidLineException e) {
+    /** The client's framing refused the frame: a line or delimiter framing's own delimiter inside it. */
+    @ExceptionHandler(IllegalArgumentException.class)
+    ProblemDetail notOneFrame(IllegalArgumentException e) {
         return problem(HttpStatus.BAD_REQUEST, "Bad request", e.getMessage());
     }
 
@@ -31,9 +39,21 @@ class ApiErrors {
         return problem(HttpStatus.BAD_REQUEST, "Bad request", "parameter '" + e.getName() + "' must be a number, was '" + e.getValue() + "'");
     }
 
-    @ExceptionHandler({ClientDisconnectedException.class, TooManyWaitersException.class, IllegalStateException.class})
-    ProblemDetail unavailable(RuntimeException e) {
+    /**
+     * Not connected, the connection lost before the reply, or refused at once (max-in-flight
+     * outstanding, the pending limit, closed, {@code pending-while-disconnected=reject}); also a
+     * client without a framing (its {@code IllegalStateException} names the property to set).
+     */
+    @ExceptionHandler({ClientDisconnectedException.class, DisconnectedException.class, ExchangeRejectedException.class,
+        IllegalStateException.class})
+    ProblemDetail unavailable(Exception e) {
         return problem(HttpStatus.SERVICE_UNAVAILABLE, "Client unavailable", e.getMessage());
+    }
+
+    /** The reply was over the framing's limit (the client closed that connection and reconnects). */
+    @ExceptionHandler(FrameTooLongException.class)
+    ProblemDetail replyTooLong(FrameTooLongException e) {
+        return problem(HttpStatus.BAD_GATEWAY, "Reply too long", e.getMessage());
     }
 
     @ExceptionHandler(TooManyRunsException.class)
@@ -41,8 +61,9 @@ class ApiErrors {
         return problem(HttpStatus.TOO_MANY_REQUESTS, "Too many load runs", e.getMessage());
     }
 
-    @ExceptionHandler(ClientsController.ReplyTimeoutException.class)
-    ProblemDetail timeout(ClientsController.ReplyTimeoutException e) {
+    /** No reply within demo.exchange-timeout (the request's own wait) or the client's reply-timeout. */
+    @ExceptionHandler({ClientsController.ReplyTimeoutException.class, TimeoutException.class})
+    ProblemDetail timeout(Exception e) {
         return problem(HttpStatus.GATEWAY_TIMEOUT, "Reply timeout", e.getMessage());
     }
 

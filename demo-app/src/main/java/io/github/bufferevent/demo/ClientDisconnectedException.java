@@ -3,8 +3,8 @@ package io.github.bufferevent.demo;
 import io.github.bufferevent.client.BufferEventClient;
 
 /**
- * The client is not connected, or lost its connection while a reply was awaited. Without a stack
- * trace: it is an expected outcome (503, or a failed load request), made once per request.
+ * The client is not connected, so a load run is not started (503). Without a stack trace: it is
+ * an expected outcome. Threads: any.
  */
 final class ClientDisconnectedException extends RuntimeException {
 
@@ -13,10 +13,5 @@ final class ClientDisconnectedException extends RuntimeException {
     ClientDisconnectedException(BufferEventClient client) {
         super("client '" + client.name() + "' is not connected (state " + client.state()
                 + (client.lastError() == null ? "" : ", last error: " + client.lastError()) + ")", null, false, false);
-    }
-
-    ClientDisconnectedException(BufferEventClient client, String events, Throwable cause) {
-        super("client '" + client.name() + "' lost its connection (" + events + (cause == null ? "" : ": " + cause) + ")", cause,
-                false, false);
     }
 }

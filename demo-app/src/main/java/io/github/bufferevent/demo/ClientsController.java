@@ -1,12 +1,14 @@
 package io.github.bufferevent.demo;
 
-import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
+import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.FrameTooLongException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -18,40 +20,43 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The demo's REST API over the named clients: list them and exchange a line. Request threads
- * never block past the exchange timeout. Load runs are {@link LoadsController}'s.
+ * The demo's REST API over the named clients: list them and exchange one frame with
+ * {@link BufferEventClient#exchange(byte[])}, whatever the client's framing. A request thread
+ * waits for the reply at most {@code demo.exchange-timeout}; {@link ApiErrors} turns the
+ * client's failures into problem details. Load runs are {@link LoadsController}'s.
+ *
+ * <p>Threads: request threads; the one continuation on the exchange's future runs on the loop
+ * thread and only builds the result.
  */
 @RestController
 @RequestMapping("/api")
 class ClientsController {
 
-    static final int MAX_LINE = 64 * 1024;
-
     private final BufferEventClients clients;
-    private final Exchanges exchanges;
+    private final ClientLookup lookup;
     private final Duration exchangeTimeout;
 
-    ClientsController(BufferEventClients clients, Exchanges exchanges,
-            @Value("${demo.exchange-timeout:2s}") Duration exchangeTimeout) {
+    ClientsController(BufferEventClients clients, ClientLookup lookup, @Value("${demo.exchange-timeout:2s}") Duration exchangeTimeout) {
         this.clients = clients;
-        this.exchanges = exchanges;
+        this.lookup = lookup;
         this.exchangeTimeout = exchangeTimeout;
     }
 
-    /** One client as the API shows it. */
-    record ClientView(String name, String state, boolean connected, String host, int port, String remoteAddress,
-            long bufferedInputBytes, long bufferedOutputBytes, long pendingBytes, long reconnects, int reconnectAttempt,
-            String lastError, String lastErrorAt) {
+    /** One client as the API shows it; {@code framing} is the client's framing ("none" without one). */
+    record ClientView(String name, String state, boolean connected, String host, int port, String remoteAddress, String framing,
+            int exchangesInFlight, long bufferedInputBytes, long bufferedOutputBytes, long pendingBytes, long reconnects,
+            int reconnectAttempt, String lastError, String lastErrorAt) {
 
         static ClientView of(BufferEventClient c) {
             return new ClientView(c.name(), c.state().name(), c.isConnected(), c.host(), c.port(),
-                    c.remoteAddress() == null ? null : c.remoteAddress().toString(), c.bufferedInput(), c.bufferedOutput(),
-                    c.pendingBytes(), c.reconnects(), c.reconnectAttempt(), c.lastError() == null ? null : c.lastError().toString(),
-                    c.lastErrorAt() == null ? null : c.lastErrorAt().toString());
+                    c.remoteAddress() == null ? null : c.remoteAddress().toString(),
+                    c.framing() == null ? "none" : c.framing().toString(), c.exchangesInFlight(), c.bufferedInput(),
+                    c.bufferedOutput(), c.pendingBytes(), c.reconnects(), c.reconnectAttempt(),
+                    c.lastError() == null ? null : c.lastError().toString(), c.lastErrorAt() == null ? null : c.lastErrorAt().toString());
         }
     }
 
-    /** The reply to an exchange. */
+    /** The reply to an exchange (UTF-8) and how long it took from the call to the reply. */
     record ExchangeResult(String client, String reply, long micros) {
     }
 
@@ -66,34 +71,42 @@ class ClientsController {
 
     @GetMapping("/clients/{name}")
     ClientView client(@PathVariable String name) {
-        return ClientView.of(clients.get(name));
+        return ClientView.of(lookup.get(name));
     }
 
     /**
-     * The body is read raw, whatever its content type: {@code curl -d 'PING'} sends it as a form,
-     * which {@code @RequestBody String} would turn into {@code PING=}. The body must be one line:
-     * a CR, LF or NUL inside it is refused with 400 ({@link LineRequest}).
+     * Sends the body ({@link ExchangeBody}) as one frame and answers with the reply frame. The
+     * client's framing decides what one frame may hold: line framing refuses a body with a line
+     * end of its own (400), since it would be two requests on the wire and hand later callers each
+     * other's replies.
      */
     @PostMapping("/clients/{name}/exchange")
     ExchangeResult exchange(@PathVariable String name, HttpServletRequest request) throws Exception {
-        LineExchange exchange = exchanges.get(name, clients);
-        byte[] raw = request.getInputStream().readNBytes(MAX_LINE + 1);
-        if (raw.length > MAX_LINE) {
-            throw new BadRequestException("the request body is longer than " + MAX_LINE + " bytes");
-        }
-        String body = new String(raw, StandardCharsets.UTF_8);
-        if (body.isEmpty()) {
-            throw new BadRequestException("the request body is empty: send the line to write, e.g. curl -d 'PING'");
-        }
+        BufferEventClient client = lookup.get(name);
+        byte[] frame = ExchangeBody.read(request);
+        long start = System.nanoTime();
+        CompletableFuture<ExchangeResult> result = client.exchange(frame)
+                .thenApply(reply -> new ExchangeResult(name, new String(reply, StandardCharsets.UTF_8), (System.nanoTime() - start) / 1_000));
         try {
-            LineExchange.Reply reply = exchange.exchange(body).get(exchangeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new ExchangeResult(name, reply.line(), reply.micros());
+            return result.get(exchangeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
+            throw requestOrReplyFailure(name, frame, e.getCause());
         } catch (TimeoutException e) {
-            throw new ReplyTimeoutException("no reply from client '" + name + "' within " + exchangeTimeout
-                    + " (demo.exchange-timeout)");
+            throw new ReplyTimeoutException("no reply from client '" + name + "' within " + exchangeTimeout.toMillis()
+                    + " ms (demo.exchange-timeout)");
         }
+    }
+
+    /**
+     * The exchange's failure as the API reports it. A frame over the framing's limit is the
+     * request's fault (400) when the request itself is over it (the framing refused to encode it,
+     * nothing was sent); otherwise it was the reply ({@link ApiErrors}: 502).
+     */
+    private static Exception requestOrReplyFailure(String name, byte[] frame, Throwable cause) {
+        if (cause instanceof FrameTooLongException tooLong && frame.length > tooLong.maxLength()) {
+            return new BadRequestException("the request is too long for client '" + name + "': " + tooLong.getMessage());
+        }
+        return cause instanceof Exception e ? e : new IllegalStateException(cause);
     }
 
     /** No reply within the exchange timeout (504). */

@@ -9,9 +9,12 @@ import org.springframework.context.event.EventListener;
 import org.springframework.core.env.Environment;
 
 /**
- * A TCP-probe service on the bufferevent starter: named clients from properties (by default one
- * called {@code echo}, connected to an in-process line server), a REST API to exchange lines and
- * drive load, actuator metrics and health, and a live dashboard at {@code /}.
+ * A TCP-probe service on the bufferevent starter: named clients from properties (by default
+ * {@code echo}, line framing, connected to an in-process line server, and {@code frames},
+ * length-field framing, connected to an in-process frame server), a REST API to exchange frames
+ * and drive load, actuator metrics and health, and a live dashboard at {@code /}.
+ *
+ * <p>Threads: {@code main} starts it; the log line runs on the thread that starts the context.
  */
 @SpringBootApplication
 public class DemoApplication {
@@ -31,6 +34,7 @@ public class DemoApplication {
                 + "    dashboard   " + base + "/\n"
                 + "    clients     " + base + "/api/clients\n"
                 + "    exchange    curl -s -X POST -d 'hello' " + base + "/api/clients/echo/exchange\n"
+                + "                curl -s -X POST -d 'hello' " + base + "/api/clients/frames/exchange\n"
                 + "    load        curl -s -X POST '" + base + "/api/clients/echo/load?messages=100000&concurrency=16'\n"
                 + "    prometheus  " + base + "/actuator/prometheus\n"
                 + "    endpoint    " + base + "/actuator/bufferevents\n");

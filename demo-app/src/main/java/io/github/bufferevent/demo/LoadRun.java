@@ -1,6 +1,7 @@
 package io.github.bufferevent.demo;
 
 import io.github.bufferevent.EventBase;
+import io.github.bufferevent.client.BufferEventClient;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -11,12 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One load run: {@code messages} exchanges over one client with {@code concurrency} chains, each
- * reply sending the chain's next request (no thread blocks, nothing is queued beyond one request
- * per chain). It stops sending at the first failure (the connection is gone or refuses writes:
- * the rest could only fail too, so they are counted as not sent instead of being tried), when
- * cancelled, and when no reply has come for a whole {@code stallTimeout} while replies are
- * awaited. It is done once every chain has ended, or at once when cancelled or stalled (requests
+ * One load run: {@code messages} exchanges ({@link BufferEventClient#exchange(String)}, in the
+ * client's framing) over one client with {@code concurrency} chains, each reply sending the
+ * chain's next request (no thread blocks, nothing is queued beyond one request per chain). It
+ * stops sending at the first failure (the connection is gone, the client refused the exchange,
+ * or its reply-timeout passed: the rest could only fail too, so they are counted as not sent
+ * instead of being tried), when cancelled, and when no reply has come for a whole
+ * {@code stallTimeout} while replies are awaited (a client whose reply-timeout is longer, or
+ * none). It is done once every chain has ended, or at once when cancelled or stalled (requests
  * still in flight then count as failed). When done, {@code replied + failed + notSent = messages}
  * and the progress no longer changes.
  *
@@ -32,7 +35,7 @@ final class LoadRun {
     final long messages;
     final int concurrency;
     private final long startNanos = System.nanoTime();
-    private final LineExchange exchange;
+    private final BufferEventClient target;
     private final EventBase base;
     private final Duration stallTimeout;
     private final AtomicLong claimed = new AtomicLong();
@@ -47,10 +50,10 @@ final class LoadRun {
     private volatile String lastError;
     private long answeredAtLastCheck = -1; // loop thread only
 
-    LoadRun(long id, LineExchange exchange, EventBase base, Duration stallTimeout, long messages, int concurrency) {
+    LoadRun(long id, BufferEventClient client, EventBase base, Duration stallTimeout, long messages, int concurrency) {
         this.id = id;
-        this.client = exchange.client().name();
-        this.exchange = exchange;
+        this.client = client.name();
+        this.target = client;
         this.base = base;
         this.stallTimeout = stallTimeout;
         this.messages = messages;
@@ -96,34 +99,34 @@ final class LoadRun {
                 return;
             }
             sent.incrementAndGet();
-            CompletableFuture<LineExchange.Reply> f;
+            long start = System.nanoTime();
+            CompletableFuture<String> f;
             try {
-                f = exchange.exchange("load " + id + " " + n);
+                f = target.exchange("load " + id + " " + n);
             } catch (RuntimeException e) {
                 f = CompletableFuture.failedFuture(e);
             }
             if (!f.isDone()) {
-                f.whenComplete(this::completed);
+                f.whenComplete((reply, error) -> completed(start, error));
                 return;
             }
-            LineExchange.Reply reply = null;
             Throwable error = null;
             try {
-                reply = f.getNow(null);
+                f.getNow(null);
             } catch (CompletionException | CancellationException e) {
                 error = e;
             }
-            if (!record(reply, error)) {
+            if (!record(start, error)) {
                 chainEnded();
                 return;
             }
         }
     }
 
-    /** A reply or failure of an in-flight request: count it and continue the chain. */
-    private void completed(LineExchange.Reply reply, Throwable error) {
+    /** A reply or failure of an in-flight request (on the loop thread): count it and continue the chain. */
+    private void completed(long start, Throwable error) {
         try {
-            if (record(reply, error)) {
+            if (record(start, error)) {
                 pump();
             } else {
                 chainEnded();
@@ -135,16 +138,17 @@ final class LoadRun {
         }
     }
 
-    /** Counts one outcome; returns whether the chain goes on. */
-    private boolean record(LineExchange.Reply reply, Throwable error) {
+    /** Counts one outcome of the request sent at {@code start}; returns whether the chain goes on. */
+    private boolean record(long start, Throwable error) {
         if (error == null) {
-            micros.addAndGet(reply.micros());
+            micros.addAndGet((System.nanoTime() - start) / 1_000);
             replied.incrementAndGet();
             return stopReason.get() == null;
         }
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         failed.incrementAndGet();
-        String message = String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause);
+        // The client's messages name a connection or an address; the run's error names the client first.
+        String message = "client '" + client + "': " + (cause.getMessage() != null ? cause.getMessage() : cause.toString());
         if (stop(message)) {
             lastError = message;
         }

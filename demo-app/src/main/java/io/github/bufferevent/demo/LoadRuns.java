@@ -1,6 +1,7 @@
 package io.github.bufferevent.demo;
 
 import io.github.bufferevent.EventBase;
+import io.github.bufferevent.client.BufferEventClient;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Comparator;
@@ -47,17 +48,17 @@ class LoadRuns implements DisposableBean {
     }
 
     /**
-     * Starts a run of {@code messages} exchanges, {@code concurrency} at a time.
+     * Starts a run of {@code messages} exchanges on {@code client}, {@code concurrency} at a time.
      *
      * @throws TooManyRunsException if {@code demo.load.max-concurrent-runs} runs are running
      */
-    LoadRun start(LineExchange exchange, long messages, int concurrency) {
+    LoadRun start(BufferEventClient client, long messages, int concurrency) {
         LoadRun run;
         synchronized (this) {
             if (running() >= maxRunning) {
                 throw new TooManyRunsException(maxRunning);
             }
-            run = new LoadRun(ids.incrementAndGet(), exchange, base, stallTimeout, messages, concurrency);
+            run = new LoadRun(ids.incrementAndGet(), client, base, stallTimeout, messages, concurrency);
             runs.put(run.id, run);
             dropOldFinished();
         }

@@ -1,6 +1,6 @@
 package io.github.bufferevent.demo;
 
-import io.github.bufferevent.autoconfigure.BufferEventClients;
+import io.github.bufferevent.client.BufferEventClient;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.Collection;
@@ -22,25 +22,30 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api")
 class LoadsController {
 
-    private final BufferEventClients clients;
-    private final Exchanges exchanges;
+    private final ClientLookup lookup;
     private final LoadRuns runs;
 
-    LoadsController(BufferEventClients clients, Exchanges exchanges, LoadRuns runs) {
-        this.clients = clients;
-        this.exchanges = exchanges;
+    LoadsController(ClientLookup lookup, LoadRuns runs) {
+        this.lookup = lookup;
         this.runs = runs;
     }
 
-    /** 202 with the run's location; 400 for a bad or unknown parameter, 429 beyond the running-runs limit. */
+    /**
+     * 202 with the run's location; 400 for a bad or unknown parameter, 429 beyond the running-runs
+     * limit, 503 when the client is not connected or has no framing to exchange with.
+     */
     @PostMapping("/clients/{name}/load")
     ResponseEntity<LoadRun.Progress> start(@PathVariable String name, HttpServletRequest request) {
-        LineExchange exchange = exchanges.get(name, clients);
+        BufferEventClient client = lookup.get(name);
         LoadParameters p = LoadParameters.from(request.getParameterMap());
-        if (!exchange.client().isConnected()) {
-            throw new ClientDisconnectedException(exchange.client());
+        if (!client.isConnected()) {
+            throw new ClientDisconnectedException(client);
         }
-        LoadRun run = runs.start(exchange, p.messages(), (int) Math.min(p.concurrency(), p.messages()));
+        if (client.framing() == null) {
+            throw new IllegalStateException("client '" + name + "' has no framing, so it cannot exchange; set bufferevent.clients."
+                    + name + ".framing.type (line, length-field, delimiter or raw)");
+        }
+        LoadRun run = runs.start(client, p.messages(), (int) Math.min(p.concurrency(), p.messages()));
         return ResponseEntity.accepted().location(URI.create("/api/loads/" + run.id)).body(run.progress());
     }
 

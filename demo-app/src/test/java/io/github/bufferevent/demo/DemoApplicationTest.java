@@ -41,6 +41,10 @@ class DemoApplicationTest {
     static void silentClient(DynamicPropertyRegistry registry) {
         registry.add("bufferevent.clients.silent.host", () -> "127.0.0.1");
         registry.add("bufferevent.clients.silent.port", SILENT::getLocalPort);
+        registry.add("bufferevent.clients.silent.framing.type", () -> "line");
+        // A client without a framing: its handler reads raw bytes, it cannot exchange.
+        registry.add("bufferevent.clients.unframed.host", () -> "127.0.0.1");
+        registry.add("bufferevent.clients.unframed.port", SILENT::getLocalPort);
     }
 
     private static ServerSocket silentPeer() {
@@ -105,6 +109,8 @@ class DemoApplicationTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("\"name\":\"echo\"").contains("\"state\":\"CONNECTED\"").contains("\"remoteAddress\":")
                 .contains("\"bufferedOutputBytes\":").contains("\"lastError\":");
+        assertThat(r.body()).contains("\"framing\":\"Framing.line(CRLF, 65536)\"").contains("\"name\":\"frames\"")
+                .contains("\"framing\":\"Framing.lengthField(2, 65535)\"").contains("\"exchangesInFlight\":");
     }
 
     @Test
@@ -147,6 +153,17 @@ class DemoApplicationTest {
         assertThat(timeout.statusCode()).isEqualTo(504);
         assertThat(timeout.body()).contains("no reply from client 'silent' within");
         assertThat(elapsedMs).isLessThan(8_000); // never hangs past the timeout (500ms in the test profile)
+    }
+
+    @Test
+    void aClientWithoutAFramingGives503NamingThePropertyToSet() throws Exception {
+        assertThat(clients.get("unframed").awaitConnected(Duration.ofSeconds(10))).isTrue();
+        HttpResponse<String> exchange = post("/api/clients/unframed/exchange", "x");
+        assertThat(exchange.statusCode()).isEqualTo(503);
+        assertThat(exchange.body()).contains("bufferevent.clients.unframed.framing.type");
+        HttpResponse<String> load = post("/api/clients/unframed/load?messages=10", null);
+        assertThat(load.statusCode()).isEqualTo(503);
+        assertThat(load.body()).contains("bufferevent.clients.unframed.framing.type");
     }
 
     @Test

@@ -5,28 +5,36 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.bufferevent.EventBase;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** Closing the application leaves no loop thread behind (ours or the embedded echo server's). */
+/**
+ * Closing the application leaves no loop thread behind (ours or the embedded line and frame
+ * servers'). Only the threads this application started count: contexts that other test classes
+ * left in the test context cache run threads of the same names.
+ */
 @Timeout(60)
 class DemoShutdownTest {
 
+    private static final Set<String> LOOP_THREADS = Set.of("bufferevent-loop", "demo-echo-server", "demo-frames-server");
+
     @Test
     void shuttingTheContextDownLeavesNoLoopThreadBehind() {
+        Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
         SpringApplication app = new SpringApplication(DemoApplication.class);
         ConfigurableApplicationContext context = app.run("--server.port=0");
         Thread loop = context.getBean(EventBase.class).loopThread();
         assertThat(loop.isAlive()).isTrue();
-        assertThat(threadNamed("demo-echo-server")).isTrue();
+        List<Thread> started = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && LOOP_THREADS.contains(t.getName())).toList();
+        assertThat(started).extracting(Thread::getName)
+                .containsExactlyInAnyOrder("bufferevent-loop", "demo-echo-server", "demo-frames-server");
+        assertThat(started).contains(loop);
         context.close();
-        await().atMost(Duration.ofSeconds(15)).until(() -> !loop.isAlive() && !threadNamed("demo-echo-server")
-                && !threadNamed("bufferevent-loop"));
-    }
-
-    private static boolean threadNamed(String name) {
-        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
+        await().atMost(Duration.ofSeconds(15)).until(() -> started.stream().noneMatch(Thread::isAlive));
     }
 }

@@ -41,6 +41,7 @@ class LoadLimitsTest {
     static void mutePeer(DynamicPropertyRegistry registry) {
         registry.add("bufferevent.clients.mute.host", () -> "127.0.0.1");
         registry.add("bufferevent.clients.mute.port", MUTE::port);
+        registry.add("bufferevent.clients.mute.framing.type", () -> "line");
     }
 
     @AfterAll

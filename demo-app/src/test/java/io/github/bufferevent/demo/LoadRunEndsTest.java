@@ -37,8 +37,10 @@ class LoadRunEndsTest {
         registry.add("bufferevent.clients.doomed.host", () -> "127.0.0.1");
         registry.add("bufferevent.clients.doomed.port", DOOMED::port);
         registry.add("bufferevent.clients.doomed.reconnect.initial-backoff", () -> "1s");
+        registry.add("bufferevent.clients.doomed.framing.type", () -> "line");
         registry.add("bufferevent.clients.mute.host", () -> "127.0.0.1");
         registry.add("bufferevent.clients.mute.port", MUTE::port);
+        registry.add("bufferevent.clients.mute.framing.type", () -> "line");
     }
 
     @AfterAll
