@@ -4,6 +4,7 @@ import io.github.bufferevent.BevEvent;
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EvBuffer;
+import io.github.bufferevent.internal.SafeLogger;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.Instrumentation;
 import java.lang.System.Logger.Level;
@@ -53,6 +54,8 @@ import java.util.function.Consumer;
  * (the future refuses). The {@link BufferEventClientHandler} runs on the loop thread.
  */
 public final class BufferEventClient implements AutoCloseable {
+
+    private static final SafeLogger LOG = new SafeLogger("io.github.bufferevent.client");
 
     /** Where a client is in its life. */
     public enum State {
@@ -413,7 +416,7 @@ public final class BufferEventClient implements AutoCloseable {
         try {
             return listener.started(this);
         } catch (RuntimeException e) {
-            ClientLog.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
+            LOG.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
             return null;
         }
     }
@@ -425,7 +428,7 @@ public final class BufferEventClient implements AutoCloseable {
         try {
             listener.ended(this, context, ExchangeOutcome.of(error), error, System.nanoTime() - startNanos);
         } catch (RuntimeException e) {
-            ClientLog.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
+            LOG.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
         }
     }
 
@@ -525,7 +528,7 @@ public final class BufferEventClient implements AutoCloseable {
         if (lifecycle >= CLOSING && closedOnLoop) {
             // Admitted before the close, arrived after the connections began to drain: it cannot be sent.
             if (r.kind == Request.WRITE) {
-                ClientLog.log(Level.WARNING, "client '" + name + "' closed: " + r.data.length + " bytes written during the close "
+                LOG.log(Level.WARNING, "client '" + name + "' closed: " + r.data.length + " bytes written during the close "
                         + "could not be sent");
             }
             dropQueued(r, new ExchangeRejectedException("client '" + name + "' was closed before this was sent"));
@@ -589,7 +592,7 @@ public final class BufferEventClient implements AutoCloseable {
             dropQueued(r, why);
         }
         if (dropped > 0) {
-            ClientLog.log(Level.WARNING, "client '" + name + "' closed: " + dropped + " pending bytes could not be sent");
+            LOG.log(Level.WARNING, "client '" + name + "' closed: " + dropped + " pending bytes could not be sent");
         }
         checkWritableAgain();
     }
@@ -657,7 +660,7 @@ public final class BufferEventClient implements AutoCloseable {
         connectedCount++;
         if (failedBefore > 0 || firstConnect.isDone()) {
             reconnects++;
-            ClientLog.log(Level.INFO, "client '" + name + "' connection " + c.index + " connected to " + c.remoteAddress + " after "
+            LOG.log(Level.INFO, "client '" + name + "' connection " + c.index + " connected to " + c.remoteAddress + " after "
                     + failedBefore + " failed attempts");
         }
         drainPendingInto(c);
@@ -669,7 +672,7 @@ public final class BufferEventClient implements AutoCloseable {
         try {
             handler.onConnected(this);
         } catch (RuntimeException e) {
-            ClientLog.log(Level.ERROR, "the handler of client '" + name + "' threw in onConnected", e);
+            LOG.log(Level.ERROR, "the handler of client '" + name + "' threw in onConnected", e);
         }
     }
 
@@ -685,7 +688,7 @@ public final class BufferEventClient implements AutoCloseable {
             firstConnect.completeExceptionally(cause);
         }
         if (wasConnected && unsent > 0) {
-            ClientLog.log(Level.WARNING, "client '" + name + "' lost connection " + c.index + " with " + unsent + " bytes not yet sent ("
+            LOG.log(Level.WARNING, "client '" + name + "' lost connection " + c.index + " with " + unsent + " bytes not yet sent ("
                     + BevEvent.toString(events) + (cause == null ? "" : ": " + cause) + ")");
         }
         checkWritableAgain();
@@ -693,7 +696,7 @@ public final class BufferEventClient implements AutoCloseable {
             try {
                 handler.onDisconnected(this, events, cause, unsent);
             } catch (RuntimeException e) {
-                ClientLog.log(Level.ERROR, "the handler of client '" + name + "' threw in onDisconnected", e);
+                LOG.log(Level.ERROR, "the handler of client '" + name + "' threw in onDisconnected", e);
             }
         }
         if (lifecycle >= CLOSING) {
@@ -709,9 +712,9 @@ public final class BufferEventClient implements AutoCloseable {
                 + " (" + BevEvent.toString(events) + (cause == null ? "" : ": " + cause) + "); retrying in "
                 + TimeUnit.NANOSECONDS.toMillis(delayNanos) + " ms (attempt " + attempt + ")";
         if (Integer.bitCount(attempt) == 1) {
-            ClientLog.log(Level.WARNING, message);
-        } else if (ClientLog.on(Level.DEBUG)) {
-            ClientLog.log(Level.DEBUG, message);
+            LOG.log(Level.WARNING, message);
+        } else if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, message);
         }
     }
 
@@ -723,7 +726,7 @@ public final class BufferEventClient implements AutoCloseable {
         try {
             handler.onFrame(this, frame);
         } catch (RuntimeException e) {
-            ClientLog.log(Level.ERROR, "the handler of client '" + name + "' threw in onFrame", e);
+            LOG.log(Level.ERROR, "the handler of client '" + name + "' threw in onFrame", e);
         }
     }
 
@@ -836,7 +839,7 @@ public final class BufferEventClient implements AutoCloseable {
         try {
             handler.onWritabilityChanged(this, now);
         } catch (RuntimeException e) {
-            ClientLog.log(Level.ERROR, "the handler of client '" + name + "' threw in onWritabilityChanged", e);
+            LOG.log(Level.ERROR, "the handler of client '" + name + "' threw in onWritabilityChanged", e);
         }
     }
 

@@ -5,6 +5,7 @@ import io.github.bufferevent.BevFlush;
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.Ev;
 import io.github.bufferevent.EvBuffer;
+import io.github.bufferevent.internal.SafeLogger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -29,6 +30,8 @@ import java.util.function.Consumer;
  * <p>Threads: the loop thread only, except the volatile snapshots read by the getters.
  */
 final class ClientConnection {
+
+    private static final SafeLogger LOG = new SafeLogger("io.github.bufferevent.client");
 
     enum Phase { IDLE, CONNECTING, CONNECTED, BACKOFF, CLOSED }
 
@@ -271,7 +274,7 @@ final class ClientConnection {
                 if ((events & BevEvent.CONNECTED) != 0) {
                     probeAttempt = 0;
                     failbackDue = true;
-                    ClientLog.log(Level.INFO, "client '" + client.name() + "': " + describe(first) + " answers again; connection "
+                    LOG.log(Level.INFO, "client '" + client.name() + "': " + describe(first) + " answers again; connection "
                             + index + " moves back to it once its " + load() + " exchanges in flight are answered");
                     maybeFailBack();
                 } else {
@@ -372,7 +375,7 @@ final class ClientConnection {
                     client.complete(head, null, e);
                     client.released(1);
                 }
-                ClientLog.log(Level.WARNING, "client '" + client.name() + "' closes connection " + index + " to " + target
+                LOG.log(Level.WARNING, "client '" + client.name() + "' closes connection " + index + " to " + target
                         + ": the reply cannot be decoded (" + e + ")");
                 lose(BevEvent.ERROR | BevEvent.READING, e);
                 return;
