@@ -199,7 +199,7 @@ public final class Harness {
         results.computeIfAbsent(workload, k -> new LinkedHashMap<>()).computeIfAbsent(client, k -> new ArrayList<>()).add(values);
     }
 
-    private static List<String> taskset(String cpu, String... command) {
+    static List<String> taskset(String cpu, String... command) {
         List<String> cmd = new ArrayList<>();
         if (!cpu.isEmpty() && !cpu.equals("none") && Files.isExecutable(Path.of("/usr/bin/taskset"))) {
             cmd.add("/usr/bin/taskset");
@@ -230,7 +230,7 @@ public final class Harness {
         return alloc;
     }
 
-    private static String machine() {
+    static String machine() {
         StringBuilder sb = new StringBuilder();
         try {
             String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()

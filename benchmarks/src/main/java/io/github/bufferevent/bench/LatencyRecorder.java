@@ -28,6 +28,11 @@ final class LatencyRecorder {
         return count;
     }
 
+    /** The samples stored so far (a copy), for merging the recorders of several threads. */
+    long[] samples() {
+        return Arrays.copyOf(samples, stored);
+    }
+
     /** {@code RESULT {...}} for a ping-pong run of {@code seconds}. */
     String result(double seconds) {
         long[] s = Arrays.copyOf(samples, stored);
