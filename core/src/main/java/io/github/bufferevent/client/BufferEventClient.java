@@ -345,7 +345,9 @@ public final class BufferEventClient implements AutoCloseable {
     /**
      * Encodes {@code frame} with the framing and sends it, expecting no reply. The future
      * completes once the frame is in a connection's output, or fails (the framing refused it, the
-     * client closed before it was sent).
+     * client closed before it was sent). Only for frames the peer does not answer: replies carry no
+     * id, so a reply to a sent frame would be taken as the reply of the next exchange on that
+     * connection (with no exchange waiting it goes to the handler's {@code onFrame}).
      *
      * @throws PendingLimitExceededException if the client would hold more than max-pending-bytes unsent
      * @throws ExchangeRejectedException if closed, or disconnected with {@link PendingPolicy#REJECT}
