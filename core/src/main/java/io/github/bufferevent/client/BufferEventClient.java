@@ -575,13 +575,13 @@ public final class BufferEventClient implements AutoCloseable {
     /** Loop thread: a request leaves the client unsent; its future (if any) fails with {@code why}. */
     private void dropQueued(Request r, Throwable why) {
         queuedBytes.addAndGet(-r.data.length);
+        if (r.isExchange()) {
+            released(1); // counts settled before the future completes (and runs user code)
+        }
+        checkWritableAgain();
         if (r.reply != null) {
             complete(r, null, why);
         }
-        if (r.isExchange()) {
-            released(1);
-        }
-        checkWritableAgain();
     }
 
     private void failPending(Throwable why) {

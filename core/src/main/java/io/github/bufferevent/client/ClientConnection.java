@@ -188,15 +188,16 @@ final class ClientConnection {
         DisconnectedException lost = new DisconnectedException("connection " + index + " of client '" + client.name() + "' to "
                 + target + " was lost with " + (n - expired) + " exchanges in flight"
                 + (cause == null ? "" : ": " + cause), cause);
-        Request r;
-        while ((r = waiters.poll()) != null) {
+        List<Request> failed = new ArrayList<>(waiters);
+        waiters.clear();
+        expired = 0;
+        inFlight = 0;
+        client.released(n); // counts settled before any future completes (and runs user code)
+        for (Request r : failed) {
             if (!r.expired) {
                 client.complete(r, null, lost);
             }
         }
-        client.released(n);
-        expired = 0;
-        inFlight = 0;
     }
 
     private void ended(int events, Throwable cause, long unsent, boolean wasConnected) {
@@ -333,11 +334,11 @@ final class ClientConnection {
                 client.framing.encode(r.data, out);
             }
         } catch (RuntimeException e) {
-            if (r.reply != null) {
-                client.complete(r, null, e); // the framing refused it, before adding anything
-            }
             if (r.isExchange()) {
                 client.released(1);
+            }
+            if (r.reply != null) {
+                client.complete(r, null, e); // the framing refused it, before adding anything
             }
             return;
         } finally {
@@ -372,8 +373,8 @@ final class ClientConnection {
                 // for this reply fails with the cause, the rest as disconnected; reconnect.
                 Request head = nextLive();
                 if (head != null) {
-                    client.complete(head, null, e);
                     client.released(1);
+                    client.complete(head, null, e);
                 }
                 LOG.log(Level.WARNING, "client '" + client.name() + "' closes connection " + index + " to " + target
                         + ": the reply cannot be decoded (" + e + ")");
@@ -411,10 +412,11 @@ final class ClientConnection {
         client.released(1);
         if (r.expired) {
             expired--; // the reply of an exchange that timed out: dropped
-        } else {
+        }
+        inFlight = waiters.size() - expired; // before completing: whoever the reply wakes sees the counts settled
+        if (!r.expired) {
             client.complete(r, frame, null);
         }
-        inFlight = waiters.size() - expired;
         if (failbackDue) {
             maybeFailBack();
         }
