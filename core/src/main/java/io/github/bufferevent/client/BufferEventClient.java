@@ -935,7 +935,10 @@ public final class BufferEventClient implements AutoCloseable {
         return queuedBytes.get();
     }
 
-    /** Unsent bytes the client holds: queued or pending, plus the connections' output (a snapshot). */
+    /**
+     * Unsent bytes the client holds: queued or pending, plus the connections' output (a snapshot;
+     * while the loop moves a request into an output it may be counted in both, never in neither).
+     */
     public long heldBytes() {
         return queuedBytes.get() + outputBytes();
     }
