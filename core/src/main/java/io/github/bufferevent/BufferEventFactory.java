@@ -172,12 +172,7 @@ public final class BufferEventFactory {
 
         /** The options (default: CLOSE_ON_FREE). */
         public Builder options(BevOption... options) {
-            Objects.requireNonNull(options, "options");
-            EnumSet<BevOption> set = EnumSet.noneOf(BevOption.class);
-            for (BevOption o : options) {
-                set.add(Objects.requireNonNull(o, "options must not contain null"));
-            }
-            this.options = set;
+            this.options = BevChecks.options(options);
             return this;
         }
 
@@ -205,15 +200,7 @@ public final class BufferEventFactory {
 
         /** Read watermarks (see {@link BufferEvent#setWatermark}). */
         public Builder readWatermark(long low, long high) {
-            if (low < 0) {
-                throw new IllegalArgumentException("read low watermark must be >= 0, was " + low);
-            }
-            if (high < 0) {
-                throw new IllegalArgumentException("read high watermark must be >= 0 (0 = unlimited), was " + high);
-            }
-            if (high > 0 && low > high) {
-                throw new IllegalArgumentException("read low watermark " + low + " must not exceed the read high watermark " + high);
-            }
+            BevChecks.readWatermark(low, high);
             this.readLow = low;
             this.readHigh = high;
             return this;
@@ -221,29 +208,21 @@ public final class BufferEventFactory {
 
         /** The write low watermark. */
         public Builder writeWatermark(long low) {
-            if (low < 0) {
-                throw new IllegalArgumentException("write low watermark must be >= 0, was " + low);
-            }
+            BevChecks.lowWatermark("write", low);
             this.writeLow = low;
             return this;
         }
 
         /** The most bytes one read takes (0 or -1: default 16384). */
         public Builder maxSingleRead(int size) {
-            if (size < -1) {
-                throw new IllegalArgumentException("maxSingleRead must be in 1.." + Integer.MAX_VALUE + " (0 or -1 = default), was " + size);
-            }
             // Store the effective value, so the factory's getter says what bufferevents get.
-            this.maxSingleRead = size <= 0 ? BufferEvent.DEFAULT_MAX_SINGLE_READ : size;
+            this.maxSingleRead = BevChecks.singleSize("maxSingleRead", size, BufferEvent.DEFAULT_MAX_SINGLE_READ);
             return this;
         }
 
         /** The most bytes one write hands to the socket (0 or -1: default 65536). */
         public Builder maxSingleWrite(int size) {
-            if (size < -1) {
-                throw new IllegalArgumentException("maxSingleWrite must be in 1.." + Integer.MAX_VALUE + " (0 or -1 = default), was " + size);
-            }
-            this.maxSingleWrite = size <= 0 ? BufferEvent.DEFAULT_MAX_SINGLE_WRITE : size;
+            this.maxSingleWrite = BevChecks.singleSize("maxSingleWrite", size, BufferEvent.DEFAULT_MAX_SINGLE_WRITE);
             return this;
         }
 

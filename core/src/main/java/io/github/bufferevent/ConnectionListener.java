@@ -45,8 +45,7 @@ public final class ConnectionListener implements AutoCloseable {
     private volatile boolean enabled = true;
     private volatile boolean freed;
     private volatile long errorPauseNanos = DEFAULT_ERROR_PAUSE.toNanos();
-    private SelectionKey key;
-    private int interestOps;
+    private final ChannelRegistration registration;
     private boolean paused;
     private volatile long callbackErrors;
     private final TimerHeap.Timer resumeTimer = new TimerHeap.Timer(this::resumeAfterError);
@@ -58,6 +57,7 @@ public final class ConnectionListener implements AutoCloseable {
         this.localAddress = server.getLocalAddress();
         this.acceptCb = acceptCb;
         this.errorCb = errorCb;
+        this.registration = new ChannelRegistration(base, handler);
     }
 
     /** {@code evconnlistener_new_bind()} without an error callback. */
@@ -106,8 +106,7 @@ public final class ConnectionListener implements AutoCloseable {
             return;
         }
         try {
-            key = base.register(server, handler);
-            interestOps = 0;
+            registration.register(server);
             refresh();
         } catch (IOException | IllegalStateException e) {
             LoopLog.log(System.Logger.Level.ERROR, "cannot register listener on " + localAddress, e);
@@ -189,11 +188,7 @@ public final class ConnectionListener implements AutoCloseable {
 
     private void release() {
         base.cancel(resumeTimer);
-        if (key != null) {
-            base.deregister(key, interestOps);
-            key = null;
-            interestOps = 0;
-        }
+        registration.cancel();
         base.removeListener(this);
         closeServer();
     }
@@ -212,12 +207,9 @@ public final class ConnectionListener implements AutoCloseable {
     }
 
     private void refresh() {
-        if (freed || key == null) {
-            return;
+        if (!freed) {
+            registration.interest(enabled && !paused ? SelectionKey.OP_ACCEPT : 0);
         }
-        int ops = enabled && !paused ? SelectionKey.OP_ACCEPT : 0;
-        base.interest(key, interestOps, ops);
-        interestOps = ops;
     }
 
     private void resumeAfterError() {
