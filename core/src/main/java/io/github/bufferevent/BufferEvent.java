@@ -8,11 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -81,21 +79,17 @@ public final class BufferEvent implements AutoCloseable {
     static final int RELEASED = 4;
     private static final String[] STATE_NAMES = {"new", "connecting", "connected", "freed", "released"};
 
-    private static final VarHandle ENABLED;
     private static final VarHandle STATE;
 
     static {
         try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            ENABLED = l.findVarHandle(BufferEvent.class, "enabled", int.class);
-            STATE = l.findVarHandle(BufferEvent.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(BufferEvent.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private final EventBase base;
-    private final boolean threadSafe;
     private final boolean closeOnFree;
     private final ReentrantLock lock;
     private final EvBuffer input;
@@ -103,31 +97,16 @@ public final class BufferEvent implements AutoCloseable {
     private final SafeInstrumentation instrumentation;
     private final BevCallbacks callbacks;
     private final BevTimeouts timeouts = new BevTimeouts(this);
-    /** Writes from other threads on their way to the output; null without THREADSAFE. */
-    private final WriteHandoff handoff;
+    private final BevWriteSide writes;
+    private final BevThreadRules threads;
     private final BevBackend backend;
 
     private volatile int state;
-    private volatile int enabled = Ev.WRITE;
-    /** {@link BevSuspend} reasons per direction. */
-    private int readSuspended;
-    private int writeSuspended;
-    private long readLow;
-    private long readHigh;
-    private long writeLow;
+    private final BevFlowControl flow = new BevFlowControl();
     private volatile int maxSingleRead = DEFAULT_MAX_SINGLE_READ;
     private volatile int maxSingleWrite = DEFAULT_MAX_SINGLE_WRITE;
 
-    /** A FINISHED flush drains the output; then the write side ends. */
-    private boolean finishing;
-    private boolean writeShut;
     private boolean flushQueued;
-    /** No more writes: a FINISHED flush was asked for, or the bufferevent was freed. */
-    private volatile boolean writeClosed;
-    /** A FINISHED flush asked for by another thread, for the loop to start. */
-    private volatile boolean finishRequested;
-    private final AtomicBoolean syncQueued = new AtomicBoolean();
-    private final Runnable syncTask = this::sync;
 
     private volatile Throwable socketError;
     private volatile long publishedInput;
@@ -139,10 +118,11 @@ public final class BufferEvent implements AutoCloseable {
     private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation,
             Function<BufferEvent, BevBackend> backend) {
         this.base = base;
-        this.threadSafe = options.contains(BevOption.THREADSAFE);
+        boolean threadSafe = options.contains(BevOption.THREADSAFE);
         this.closeOnFree = options.contains(BevOption.CLOSE_ON_FREE);
         this.lock = threadSafe ? new ReentrantLock() : null;
-        this.handoff = threadSafe ? new WriteHandoff() : null;
+        this.writes = new BevWriteSide(this, threadSafe);
+        this.threads = new BevThreadRules(this, base, threadSafe);
         this.instrumentation = SafeInstrumentation.of(instrumentation);
         this.callbacks = new BevCallbacks(this, options.contains(BevOption.DEFER_CALLBACKS),
                 options.contains(BevOption.UNLOCK_CALLBACKS) ? lock : null);
@@ -193,7 +173,7 @@ public final class BufferEvent implements AutoCloseable {
             throw new IllegalStateException("the EventBase is closed");
         }
         if (!set.contains(BevOption.THREADSAFE) && !base.onLoopOrIdle()) {
-            throw foreignThread(method);
+            throw BevThreadRules.foreignThread(method);
         }
         return set;
     }
@@ -240,30 +220,30 @@ public final class BufferEvent implements AutoCloseable {
 
     /** {@code bufferevent_setcb()}: replaces the three callbacks; null removes one. */
     public void setCallbacks(ReadCallback read, WriteCallback write, EventCallback event) {
-        checkThread("setCallbacks");
+        threads.check("setCallbacks");
         callbacks.set(read, write, event);
     }
 
     /** {@code bufferevent_enable()}: enables {@link Ev#READ} and/or {@link Ev#WRITE}. */
     public void enable(int what) {
         Ev.checkDirections("what", what);
-        checkThread("enable");
-        ENABLED.getAndBitwiseOr(this, what);
+        threads.check("enable");
+        flow.enable(what);
         timeouts.resetSoon(); // as libevent re-adding the events: the enabled direction's timeout starts anew
-        syncSoon();
+        threads.update();
     }
 
     /** {@code bufferevent_disable()}: disables {@link Ev#READ} and/or {@link Ev#WRITE}. */
     public void disable(int what) {
         Ev.checkDirections("what", what);
-        checkThread("disable");
-        ENABLED.getAndBitwiseAnd(this, ~what);
-        syncSoon();
+        threads.check("disable");
+        flow.disable(what);
+        threads.update();
     }
 
     /** {@code bufferevent_get_enabled()}: the enabled directions. Any thread. */
     public int enabled() {
-        return enabled;
+        return flow.enabled();
     }
 
     /**
@@ -282,15 +262,12 @@ public final class BufferEvent implements AutoCloseable {
         } else if (high < 0) {
             throw new IllegalArgumentException("high watermark must be >= 0 (0 = unlimited), was " + high);
         }
-        onLoopLocked("setWatermark", () -> {
+        threads.runLocked("setWatermark", () -> {
             if ((events & Ev.READ) != 0) {
-                readLow = low;
-                readHigh = high;
-                readSuspended = high > 0 && input.length() >= high
-                        ? readSuspended | BevSuspend.WATERMARK : readSuspended & ~BevSuspend.WATERMARK;
+                flow.readWatermark(low, high, input.length());
             }
             if ((events & Ev.WRITE) != 0) {
-                writeLow = low;
+                flow.writeWatermark(low);
             }
             update();
         });
@@ -307,7 +284,7 @@ public final class BufferEvent implements AutoCloseable {
     public void setTimeouts(Duration read, Duration write) {
         long r = read == null ? 0 : EventBase.checkDelay("read timeout", read);
         long w = write == null ? 0 : EventBase.checkDelay("write timeout", write);
-        onLoopLocked("setTimeouts", () -> {
+        threads.runLocked("setTimeouts", () -> {
             timeouts.set(r, w);
             update();
         });
@@ -320,7 +297,7 @@ public final class BufferEvent implements AutoCloseable {
      */
     public void setConnectTimeout(Duration timeout) {
         long c = timeout == null ? 0 : EventBase.checkDelay("connect timeout", timeout);
-        onLoopLocked("setConnectTimeout", () -> {
+        threads.runLocked("setConnectTimeout", () -> {
             timeouts.setConnect(c);
             update();
         });
@@ -332,7 +309,7 @@ public final class BufferEvent implements AutoCloseable {
      */
     public void setMaxSingleRead(int size) {
         int value = BevChecks.singleSize("size", size, DEFAULT_MAX_SINGLE_READ);
-        checkThread("setMaxSingleRead");
+        threads.check("setMaxSingleRead");
         maxSingleRead = value;
     }
 
@@ -342,7 +319,7 @@ public final class BufferEvent implements AutoCloseable {
      */
     public void setMaxSingleWrite(int size) {
         int value = BevChecks.singleSize("size", size, DEFAULT_MAX_SINGLE_WRITE);
-        checkThread("setMaxSingleWrite");
+        threads.check("setMaxSingleWrite");
         maxSingleWrite = value;
     }
 
@@ -385,66 +362,23 @@ public final class BufferEvent implements AutoCloseable {
 
     /** {@code bufferevent_write()} of {@code len} bytes of {@code data} from {@code off}. */
     public void write(byte[] data, int off, int len) {
-        Objects.requireNonNull(data, "data");
-        Objects.checkFromIndexSize(off, len, data.length);
-        if (foreign("write")) {
-            handOverWrite(handoff.offer(Arrays.copyOfRange(data, off, off + len)));
-            return;
-        }
-        lock();
-        try {
-            checkWritable();
-            output.add(data, off, len);
-        } finally {
-            unlock();
-        }
+        writes.write(data, off, len);
     }
 
     /** {@code bufferevent_write()} of the remaining bytes of {@code src} (its position advances). */
     public void write(ByteBuffer src) {
-        Objects.requireNonNull(src, "src");
-        if (foreign("write")) {
-            byte[] copy = new byte[src.remaining()];
-            src.duplicate().get(copy);
-            handOverWrite(handoff.offer(copy));
-            src.position(src.limit());
-            return;
-        }
-        lock();
-        try {
-            checkWritable();
-            output.add(src);
-        } finally {
-            unlock();
-        }
+        writes.write(src);
     }
 
     /** {@code bufferevent_write_buffer()}: moves all of {@code src} to the output. */
     public void writeBuffer(EvBuffer src) {
-        Objects.requireNonNull(src, "src");
-        if (foreign("writeBuffer")) {
-            EvBuffer moved = new EvBuffer();
-            moved.addBuffer(src);
-            boolean accepted = handoff.offer(moved);
-            if (!accepted) {
-                src.addBuffer(moved); // refused: the caller keeps its bytes
-            }
-            handOverWrite(accepted);
-            return;
-        }
-        lock();
-        try {
-            checkWritable();
-            output.addBuffer(src);
-        } finally {
-            unlock();
-        }
+        writes.writeBuffer(src);
     }
 
     /** {@code bufferevent_read()}: removes up to {@code dst.length} bytes of input; returns the count. */
     public int read(byte[] dst) {
         Objects.requireNonNull(dst, "dst");
-        checkThread("read");
+        threads.check("read");
         lock();
         try {
             return input.remove(dst);
@@ -456,7 +390,7 @@ public final class BufferEvent implements AutoCloseable {
     /** {@code bufferevent_read_buffer()}: moves all the input to {@code dst}; returns the bytes moved. */
     public long readBuffer(EvBuffer dst) {
         Objects.requireNonNull(dst, "dst");
-        checkThread("readBuffer");
+        threads.check("readBuffer");
         lock();
         try {
             long n = input.length();
@@ -477,36 +411,12 @@ public final class BufferEvent implements AutoCloseable {
     public int flush(int iotype, BevFlush mode) {
         Ev.checkDirections("iotype", iotype);
         Objects.requireNonNull(mode, "mode");
-        if (foreign("flush")) {
+        if ((iotype & Ev.WRITE) == 0) {
+            threads.check("flush");
             checkNotFreed();
-            if ((iotype & Ev.WRITE) == 0) {
-                return 0;
-            }
-            int result = bufferedOutput() > 0 ? 1 : 0;
-            if (mode == BevFlush.FINISHED) {
-                closeWrites();
-                finishRequested = true;
-            }
-            handOverWrite(true);
-            return result;
+            return 0; // the read side has nothing to flush
         }
-        lock();
-        try {
-            checkNotFreed();
-            if ((iotype & Ev.WRITE) == 0) {
-                return 0;
-            }
-            drainHandoff();
-            int result = output.length() > 0 ? 1 : 0;
-            if (mode == BevFlush.FINISHED) {
-                closeWrites();
-                startFinishing();
-            }
-            backend.flushWrite(mode);
-            return result;
-        } finally {
-            unlock();
-        }
+        return writes.flush(mode);
     }
 
     /**
@@ -519,12 +429,12 @@ public final class BufferEvent implements AutoCloseable {
         // Callbacks run on the loop thread: a call from another thread is always deferred.
         boolean defer = (options & BevTrigger.DEFER_CALLBACKS) != 0 || !base.onLoopOrIdle();
         boolean ignore = (options & BevTrigger.IGNORE_WATERMARKS) != 0;
-        onLoopLocked("trigger", () -> {
+        threads.runLocked("trigger", () -> {
             int data = 0;
-            if ((iotype & Ev.READ) != 0 && (ignore || input.length() >= readLow)) {
+            if ((iotype & Ev.READ) != 0 && (ignore || flow.readReady(input.length()))) {
                 data |= BevCallbacks.READ;
             }
-            if ((iotype & Ev.WRITE) != 0 && (ignore || output.length() <= writeLow)) {
+            if ((iotype & Ev.WRITE) != 0 && (ignore || flow.writeReady(output.length()))) {
                 data |= BevCallbacks.WRITE;
             }
             callbacks.fire(data, 0, defer);
@@ -534,7 +444,7 @@ public final class BufferEvent implements AutoCloseable {
     /** {@code bufferevent_trigger_event()}: runs the event callback with {@code what}. */
     public void triggerEvent(int what, int options) {
         boolean defer = (options & BevTrigger.DEFER_CALLBACKS) != 0 || !base.onLoopOrIdle();
-        onLoopLocked("triggerEvent", () -> callbacks.fire(0, what, defer));
+        threads.runLocked("triggerEvent", () -> callbacks.fire(0, what, defer));
     }
 
     // ------------------------------------------------------------------ free
@@ -553,7 +463,7 @@ public final class BufferEvent implements AutoCloseable {
             // No wait for the lock: a callback of this bufferevent may be running right now and
             // finishes; none starts after this (each checks the state first).
             markFreed();
-            closeWrites();
+            writes.close();
             try {
                 base.execute(this::release);
             } catch (RejectedExecutionException closed) {
@@ -564,7 +474,7 @@ public final class BufferEvent implements AutoCloseable {
         lock();
         try {
             markFreed();
-            closeWrites();
+            writes.close();
             release();
         } finally {
             unlock();
@@ -599,10 +509,7 @@ public final class BufferEvent implements AutoCloseable {
                 return;
             }
             state = RELEASED;
-            closeWrites();
-            if (handoff != null) {
-                handoff.discard();
-            }
+            writes.discard();
             timeouts.cancelAll();
             backend.destruct();
             base.removeLive(this);
@@ -616,10 +523,7 @@ public final class BufferEvent implements AutoCloseable {
 
     void onBaseClosed() {
         state = RELEASED;
-        closeWrites();
-        if (handoff != null) {
-            handoff.discard();
-        }
+        writes.discard();
         backend.baseClosed();
         publishedInput = 0;
         publishedOutput = 0;
@@ -655,7 +559,7 @@ public final class BufferEvent implements AutoCloseable {
 
     /** Bytes in the output buffer, with those other threads wrote and the loop has not taken yet (a snapshot). Any thread. */
     public long bufferedOutput() {
-        return handoff == null ? publishedOutput : publishedOutput + handoff.bytes();
+        return publishedOutput + writes.handedOverBytes();
     }
 
     /** Bytes read from the socket so far. Any thread. */
@@ -747,45 +651,36 @@ public final class BufferEvent implements AutoCloseable {
         connectedSince = Instant.now();
     }
 
+    BevFlowControl flow() {
+        return flow;
+    }
+
     /** Reading is enabled and not suspended. */
     boolean readActive() {
-        return (enabled & Ev.READ) != 0 && readSuspended == 0;
+        return flow.readActive();
     }
 
     /** Writing is enabled and not suspended. */
     boolean writeActive() {
-        return (enabled & Ev.WRITE) != 0 && writeSuspended == 0;
+        return flow.writeActive();
     }
 
     void suspendRead(int reason) {
-        readSuspended |= reason;
+        flow.suspendRead(reason);
         update();
     }
 
     void unsuspendRead(int reason) {
-        readSuspended &= ~reason;
-        update();
-    }
-
-    void suspendWrite(int reason) {
-        writeSuspended |= reason;
-        update();
-    }
-
-    void unsuspendWrite(int reason) {
-        writeSuspended &= ~reason;
+        flow.unsuspendRead(reason);
         update();
     }
 
     /** How many bytes the backend may read now: the max single read within the read high watermark; 0 suspends reading. */
     long readAllowance() {
-        long room = maxSingleRead;
-        if (readHigh > 0) {
-            room = Math.min(room, readHigh - input.length());
-            if (room <= 0) {
-                suspendRead(BevSuspend.WATERMARK);
-                return 0;
-            }
+        long room = flow.readRoom(maxSingleRead, input.length());
+        if (room <= 0) {
+            suspendRead(BevSuspend.WATERMARK);
+            return 0;
         }
         return room;
     }
@@ -795,7 +690,7 @@ public final class BufferEvent implements AutoCloseable {
         totalRead += n;
         instrumentation.bytesRead(this, n);
         timeouts.readProgress();
-        if (input.length() >= readLow) {
+        if (flow.readReady(input.length())) {
             callbacks.read();
         }
     }
@@ -811,14 +706,14 @@ public final class BufferEvent implements AutoCloseable {
 
     /** The backend moved output on: the write callback runs if the output is at the write low watermark. */
     void writeDone() {
-        if (output.length() <= writeLow) {
+        if (flow.writeReady(output.length())) {
             callbacks.write();
         }
     }
 
     /** The peer ended its side: {@code EOF|READING}, reading disabled. */
     void eof() {
-        ENABLED.getAndBitwiseAnd(this, ~Ev.READ);
+        flow.disable(Ev.READ);
         refresh();
         instrumentation.eof(this);
         callbacks.event(BevEvent.EOF | BevEvent.READING);
@@ -827,9 +722,9 @@ public final class BufferEvent implements AutoCloseable {
     /** I/O failed: the direction is disabled, then {@code ERROR|READING} or {@code ERROR|WRITING}. */
     void ioFailed(int direction, IOException e) {
         socketError = e;
-        finishing = false;
+        writes.stopFinishing();
         boolean reading = direction == BevEvent.READING;
-        ENABLED.getAndBitwiseAnd(this, ~(reading ? Ev.READ : Ev.WRITE));
+        flow.disable(reading ? Ev.READ : Ev.WRITE);
         refresh();
         instrumentation.error(this, reading ? Instrumentation.ErrorKind.READ : Instrumentation.ErrorKind.WRITE, e);
         callbacks.event(BevEvent.ERROR | direction);
@@ -843,10 +738,10 @@ public final class BufferEvent implements AutoCloseable {
                 return;
             }
             if (direction == BevEvent.READING) {
-                ENABLED.getAndBitwiseAnd(this, ~Ev.READ);
+                flow.disable(Ev.READ);
             } else {
-                ENABLED.getAndBitwiseAnd(this, ~Ev.WRITE);
-                finishing = false;
+                flow.disable(Ev.WRITE);
+                writes.stopFinishing();
                 if (state == CONNECTING) {
                     backend.connectTimedOut();
                 }
@@ -862,26 +757,38 @@ public final class BufferEvent implements AutoCloseable {
     void adjustTimers() {
         int s = state;
         timeouts.adjust(s == CONNECTED && readActive(), s == CONNECTING,
-                s == CONNECTED && (enabled & Ev.WRITE) != 0 && output.length() > 0 && !writeShut);
+                s == CONNECTED && flow.writeEnabled() && output.length() > 0 && !writes.shut());
     }
 
     boolean isFinishing() {
-        return finishing;
+        return writes.finishing();
     }
 
     boolean isWriteShut() {
-        return writeShut;
+        return writes.shut();
     }
 
     /** The FINISHED flush drained everything: the write side is shut. */
     void finished() {
-        finishing = false;
-        writeShut = true;
+        writes.finished();
     }
 
     /** No writer is between the hand-off's gate and its queue (a FINISHED flush may end). */
     boolean handoffSettled() {
-        return handoff == null || handoff.settled();
+        return writes.settled();
+    }
+
+    /** Loop thread, lock held: moves what other threads wrote to the output, in order. */
+    void drainHandoff() {
+        writes.drain();
+    }
+
+    BevBackend backend() {
+        return backend;
+    }
+
+    BevThreadRules threads() {
+        return threads;
     }
 
     /** Makes the backend's I/O and the timers match the state. */
@@ -896,7 +803,7 @@ public final class BufferEvent implements AutoCloseable {
     /** Lock held: write at the end of this loop turn (or have the loop do so). */
     void requestFlush() {
         if (!base.onLoopOrIdle()) {
-            update();
+            threads.queueSync();
             return;
         }
         if (!flushQueued && !isReleased()) {
@@ -928,83 +835,13 @@ public final class BufferEvent implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------ the write side
-
-    /** Loop thread (or idle), lock held: writes go straight to the output, after what other threads handed over. */
-    private void checkWritable() {
-        if (isFreed() || writeClosed || writeShut) {
-            throw closedForWrites();
-        }
-        drainHandoff();
-    }
-
-    private IllegalStateException closedForWrites() {
-        if (isFreed()) {
-            return new IllegalStateException("this bufferevent has been freed");
-        }
-        return new IllegalStateException("the write side was shut down by flush(Ev.WRITE, BevFlush.FINISHED) or a graceful "
-                + "shutdown; nothing more can be written");
-    }
-
-    /** Another thread's write was offered to the hand-off: refused (throw), or get the loop to take it. */
-    private void handOverWrite(boolean accepted) {
-        if (!accepted) {
-            throw closedForWrites();
-        }
-        if (!queueSync()) {
-            throw new IllegalStateException("the EventBase is closed; nothing more is sent");
-        }
-    }
-
-    /** Loop thread, lock held: moves what other threads wrote to the output, in order. */
-    void drainHandoff() {
-        if (handoff != null && !handoff.isEmpty()) {
-            if (isReleased()) {
-                handoff.discard();
-            } else {
-                handoff.drainTo(output);
-            }
-        }
-    }
-
-    /** Any thread: refuse writes from now on. */
-    private void closeWrites() {
-        writeClosed = true;
-        if (handoff != null) {
-            handoff.close();
-        }
-    }
-
-    /** Loop thread, lock held: drain the output, then shut the write side down. */
-    private void startFinishing() {
-        if (!writeShut) {
-            finishing = true;
-            ENABLED.getAndBitwiseOr(this, Ev.WRITE);
-        }
-    }
-
     // ------------------------------------------------------------------ graceful shutdown
 
     /** Loop thread: a graceful shutdown began; drain the output and shut the write side down. */
     void startShutdownFlush() {
         lock();
         try {
-            if (isReleased() || writeShut) {
-                return;
-            }
-            drainHandoff();
-            if (finishRequested) {
-                finishRequested = false;
-                finishing = true;
-            }
-            if (output.length() > 0 || finishing) {
-                finishing = true;
-                closeWrites();
-                if (state == CONNECTED) {
-                    ENABLED.getAndBitwiseOr(this, Ev.WRITE);
-                }
-                refresh();
-            }
+            writes.startShutdownFlush();
         } finally {
             unlock();
         }
@@ -1013,7 +850,7 @@ public final class BufferEvent implements AutoCloseable {
     /** Whether a FINISHED flush still waits for output to drain. */
     boolean shutdownFlushPending() {
         int s = state;
-        return (finishing || finishRequested) && (s == CONNECTED || s == CONNECTING);
+        return writes.finishPending() && (s == CONNECTED || s == CONNECTING);
     }
 
     // ------------------------------------------------------------------ threads
@@ -1031,127 +868,35 @@ public final class BufferEvent implements AutoCloseable {
             }
             long len = input.length();
             publishedInput = len;
-            boolean over = readHigh > 0 && len >= readHigh;
-            if (added > 0 && over && (readSuspended & BevSuspend.WATERMARK) == 0) {
+            boolean over = flow.overHigh(len);
+            boolean suspended = flow.readSuspended(BevSuspend.WATERMARK);
+            if (added > 0 && over && !suspended) {
                 suspendRead(BevSuspend.WATERMARK);
-            } else if (deleted > 0 && !over && (readSuspended & BevSuspend.WATERMARK) != 0) {
+            } else if (deleted > 0 && !over && suspended) {
                 unsuspendRead(BevSuspend.WATERMARK);
             }
         }
     }
 
-    /** Throws if the caller is a foreign thread and this bufferevent is not THREADSAFE. */
-    private void checkThread(String method) {
-        if (!threadSafe && !base.onLoopOrIdle()) {
-            throw foreignThread(method);
-        }
-    }
-
-    /**
-     * Whether the caller is a foreign thread that must hand its call over to the loop instead of
-     * taking the lock; throws if it may not call at all (not THREADSAFE).
-     */
+    /** See {@link BevThreadRules#foreign}. */
     boolean foreign(String method) {
-        if (base.onLoopOrIdle()) {
-            return false;
-        }
-        if (!threadSafe) {
-            throw foreignThread(method);
-        }
-        return true;
+        return threads.foreign(method);
     }
 
-    /** Runs {@code action} under the lock now on the loop thread (or idle), else hands it to the loop. */
-    private void onLoopLocked(String method, Runnable action) {
-        if (foreign(method)) {
-            handOverOrFail(() -> {
-                lock();
-                try {
-                    if (!isFreed()) {
-                        action.run();
-                    }
-                } finally {
-                    unlock();
-                }
-            });
-            return;
-        }
-        lock();
-        try {
-            if (!isFreed()) {
-                action.run();
-            }
-        } finally {
-            unlock();
-        }
-    }
-
+    /** Hands {@code action} to the loop; throws if the base is closed. */
     void handOverOrFail(Runnable action) {
-        try {
-            base.execute(action);
-        } catch (RejectedExecutionException closed) {
-            throw new IllegalStateException("the EventBase is closed", closed);
-        }
+        threads.execute(action);
     }
 
-    /** Any thread, no lock needed: get the loop to match interest and timers to the state soon. */
-    private void syncSoon() {
-        if (base.onLoopOrIdle()) {
-            lock();
-            try {
-                refresh();
-            } finally {
-                unlock();
-            }
-        } else {
-            queueSync();
-        }
-    }
-
-    /** Any thread, lock held: {@link #refresh()} now on the loop, or soon from another thread. */
+    /** Any thread, lock held or not: {@link #refresh()} now on the loop, or soon from another thread. */
     private void update() {
-        if (base.onLoopOrIdle()) {
-            refresh();
-        } else {
-            queueSync();
-        }
+        threads.update();
     }
 
-    /**
-     * Any thread, no lock needed: has the loop run {@link #sync()} soon (once for a burst of
-     * calls). Returns false if the base is closed and will run nothing more.
-     */
-    private boolean queueSync() {
-        if (syncQueued.compareAndSet(false, true)) {
-            try {
-                base.execute(syncTask);
-            } catch (RejectedExecutionException closed) {
-                syncQueued.set(false);
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void sync() {
-        syncQueued.set(false);
-        lock();
-        try {
-            drainHandoff();
-            if (finishRequested) {
-                finishRequested = false;
-                startFinishing();
-            }
-            refresh();
-        } finally {
-            unlock();
-        }
-    }
-
-    private static IllegalStateException foreignThread(String method) {
-        return new IllegalStateException(method + "() called from thread '" + Thread.currentThread().getName()
-                + "' while the loop runs on another thread; create the bufferevent with BevOption.THREADSAFE "
-                + "or hand the call over with EventBase.execute()");
+    /** The loop's answer to {@link BevThreadRules#queueSync()}: take what other threads handed over. */
+    void sync() {
+        writes.takeHandedOver();
+        refresh();
     }
 
     void checkNotFreed() {
