@@ -68,6 +68,11 @@ abstract class BevBackend {
         return null;
     }
 
+    /** {@code bufferevent_pair_get_partner}: null unless a pair whose partner is still there. Any thread. */
+    BufferEvent pairPartner() {
+        return null;
+    }
+
     /** {@code bufferevent_getfd}: null unless the kind owns a socket. */
     SocketChannel channel() {
         return null;

@@ -115,12 +115,12 @@ public final class BufferEvent implements AutoCloseable {
     private volatile long totalWritten;
     private volatile Instant connectedSince;
 
-    private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation,
+    private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
             Function<BufferEvent, BevBackend> backend) {
         this.base = base;
         boolean threadSafe = options.contains(BevOption.THREADSAFE);
         this.closeOnFree = options.contains(BevOption.CLOSE_ON_FREE);
-        this.lock = threadSafe ? new ReentrantLock() : null;
+        this.lock = !threadSafe ? null : sharedLock != null ? sharedLock : new ReentrantLock();
         this.writes = new BevWriteSide(this, threadSafe);
         this.threads = new BevThreadRules(this, base, threadSafe);
         this.instrumentation = SafeInstrumentation.of(instrumentation);
@@ -154,7 +154,7 @@ public final class BufferEvent implements AutoCloseable {
         if (channel != null && channel.isBlocking()) {
             channel.configureBlocking(false);
         }
-        BufferEvent bev = new BufferEvent(base, set, instrumentation, b -> new SocketBackend(b, channel));
+        BufferEvent bev = new BufferEvent(base, set, instrumentation, null, b -> new SocketBackend(b, channel));
         if (channel != null && channel.isConnected()) {
             bev.state = CONNECTED;
             ((SocketBackend) bev.backend).markConnected();
@@ -164,6 +164,40 @@ public final class BufferEvent implements AutoCloseable {
             bev.update();
         }
         return bev;
+    }
+
+    /**
+     * {@code bufferevent_pair_new()}: two bufferevents linked in memory, both connected from
+     * birth, for a protocol handler tested without a socket or two parts of one program talking.
+     * Bytes written on one side arrive in the other's input on the loop, respecting the
+     * receiver's read high watermark (the rest waits in the sender's {@link #output()});
+     * {@code flush(Ev.WRITE, FINISHED)} moves everything, then the partner gets
+     * {@code EOF|READING}; freeing one side gives the partner {@code EOF|READING} too. As in
+     * libevent, callbacks always run deferred ({@link BevOption#DEFER_CALLBACKS} is implied) and
+     * with THREADSAFE both sides share one lock.
+     *
+     * @return the two sides, each the other's {@link #pairPartner()}
+     * @throws IllegalStateException if the base is closed, or (without THREADSAFE) the caller is
+     *     a foreign thread while the loop runs
+     */
+    public static BufferEvent[] pair(EventBase base, BevOption... options) {
+        EnumSet<BevOption> set = checkNew(base, options, "pair");
+        set.add(BevOption.DEFER_CALLBACKS);
+        ReentrantLock shared = set.contains(BevOption.THREADSAFE) ? new ReentrantLock() : null;
+        BufferEvent a = new BufferEvent(base, set, base.instrumentation(), shared, PairBackend::new);
+        BufferEvent b = new BufferEvent(base, set, base.instrumentation(), shared, PairBackend::new);
+        PairBackend.link(a, b);
+        a.born();
+        b.born();
+        return new BufferEvent[] {a, b};
+    }
+
+    /**
+     * {@code bufferevent_pair_get_partner()}: the other side of a pair; null if this is not a
+     * pair or the partner was freed (already inside the {@code EOF} callback that says so). Any thread.
+     */
+    public BufferEvent pairPartner() {
+        return backend.pairPartner();
     }
 
     private static EnumSet<BevOption> checkNew(EventBase base, BevOption[] options, String method) {
@@ -686,7 +720,7 @@ public final class BufferEvent implements AutoCloseable {
     }
 
     /** The backend added {@code n} bytes to the input. */
-    void readDone(int n) {
+    void readDone(long n) {
         totalRead += n;
         instrumentation.bytesRead(this, n);
         timeouts.readProgress();
