@@ -375,11 +375,12 @@ public final class EventBase implements Executor, AutoCloseable {
     /**
      * Writes the output queued during this turn. A write callback that refills the output queues
      * its bufferevent again; that is served in the same turn, up to {@link #FLUSH_ROUNDS} rounds,
-     * instead of costing a selector call per refill.
+     * instead of costing a selector call per refill. A break stops it like any other callback
+     * (a flush may run a write callback); what is still queued stays queued for the next loop.
      */
     private void runFlushes() {
         int budget = flushQueue.size() * FLUSH_ROUNDS;
-        while (budget-- > 0 && !closeRequested) {
+        while (budget-- > 0 && !breakRequested && !closeRequested) {
             BufferEvent bev = flushQueue.poll();
             if (bev == null) {
                 return;
