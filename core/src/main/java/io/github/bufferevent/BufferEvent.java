@@ -32,7 +32,7 @@ import java.util.function.Function;
  * {@link #free()} may be called from inside any callback. The getters marked "any thread" read
  * snapshots and never need the loop.
  */
-public final class BufferEvent implements AutoCloseable {
+public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** {@code bufferevent_data_cb} for reading: input reached the read low watermark. */
     @FunctionalInterface

@@ -8,20 +8,12 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -48,73 +40,51 @@ public final class EventBase implements Executor, AutoCloseable {
 
     private static final int READ_BUFFER_SIZE = 64 * 1024;
     private static final int WRITE_VECTORS = 64;
-    private static final int FLUSH_ROUNDS = 16;
-    /** How long past its timeout a shutdown waits for a loop that should have returned at once. */
-    private static final long STUCK_LOOP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** How long {@link #close()} waits for the loop to return before closing without it. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
-    private final Selector selector;
+    // The loop and the lifecycle live here; the parts live beside it: LoopSelector (the selector
+    // and its wakeup protocol), LoopQueues (what a turn runs, in order), LoopStop (break, exit,
+    // close), LoopStats (turn statistics), LiveSet (what is alive on the base), GracefulShutdown
+    // (draining, and the bounded waits of ending a base), CloseHooks.
     private final LongSupplier clock;
     private final String threadName;
     private final boolean daemon;
     private final Instrumentation instrumentation;
     private final HostResolver resolver;
-
     private final TimerHeap timers = new TimerHeap();
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger pendingTasks = new AtomicInteger();
-    /**
-     * True while the loop is awake (not in, and not about to enter, a blocking select). Producers
-     * wake the selector only when they flip it from false to true, so a batch of tasks handed over
-     * while the loop sleeps costs one {@code Selector.wakeup()}. See {@link #execute}.
-     */
-    private final AtomicBoolean awake = new AtomicBoolean(true);
+    private final LoopSelector io;
+    private final LoopStats stats;
+    private final LoopQueues queues;
     private final AtomicBoolean running = new AtomicBoolean();
-    private final Consumer<SelectionKey> readyHandler = this::onKeyReady;
+    private final LoopStop stop = new LoopStop();
 
     private volatile Thread loopThread;
-    private volatile boolean breakRequested;
-    private volatile boolean gotExit;
-    private volatile boolean gotBreak;
-    private volatile boolean closeRequested;
     private volatile boolean closed;
-    private boolean exitRequested;
 
     /** Loop-thread scratch shared by every bufferevent of this base. */
     final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
     final ByteBuffer[] writeVectors = new ByteBuffer[WRITE_VECTORS];
 
-    private final ArrayDeque<BufferEvent> deferredQueue = new ArrayDeque<>();
-    private final ArrayDeque<BufferEvent> flushQueue = new ArrayDeque<>();
-    private final Set<BufferEvent> liveEvents = ConcurrentHashMap.newKeySet();
-    private final Set<ConnectionListener> listeners = ConcurrentHashMap.newKeySet();
-
-    private int activeRegistrations;
+    private final LiveSet live = new LiveSet();
     private int retained;
-    private boolean keysCancelled;
-    private volatile int registeredChannels;
-
-    private volatile long turns;
-    private volatile long turnStartNanos;
-    private volatile long lastTurnNanos;
-    private volatile long longestTurnNanos;
-    private long processedThisTurn;
 
     private final Object lifecycleLock = new Object();
-    private final List<Runnable> closeHooks = new ArrayList<>();
+    private final CloseHooks closeHooks = new CloseHooks();
     private Thread managedThread;
-    /** Counted down once {@link #closeResources()} has run: the base is closed. */
+    /** Counted down once {@link #closeResources} has run: the base is closed. */
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private GracefulShutdown shutdown;
 
     private EventBase(Builder builder) throws IOException {
-        this.selector = Selector.open();
         this.clock = builder.clock;
         this.threadName = builder.threadName;
         this.daemon = builder.daemon;
         this.instrumentation = builder.instrumentation;
         this.resolver = builder.resolver;
+        this.io = new LoopSelector(clock, this::onKeyReady, this::wakeRequested);
+        this.stats = new LoopStats(this, instrumentation);
+        this.queues = new LoopQueues(clock, timers, stats, stop::stopping);
     }
 
     /** {@code event_base_new()}: a base with the default settings. */
@@ -155,23 +125,11 @@ public final class EventBase implements Executor, AutoCloseable {
             throw new IllegalStateException("the loop of this EventBase is already running"
                     + (t == null ? "" : " on thread '" + t.getName() + "'"));
         }
-        resetLoopFlags();
+        stop.reset();
         return runClaimed(flags);
     }
 
-    /**
-     * Called when a loop is claimed, before anyone can see it running. As libevent: a break
-     * asked for while no loop ran is forgotten, and so is an exit that fired in the previous
-     * loop after that loop had already decided to stop (for a break).
-     */
-    private void resetLoopFlags() {
-        gotExit = false;
-        gotBreak = false;
-        breakRequested = false;
-        exitRequested = false;
-    }
-
-    /** Runs the loop on the calling thread; {@link #running} has been claimed and the flags reset. */
+    /** Runs the loop on the calling thread; {@link #running} has been claimed and {@link #stop} reset. */
     private int runClaimed(int flags) {
         loopThread = Thread.currentThread();
         try {
@@ -180,12 +138,12 @@ public final class EventBase implements Executor, AutoCloseable {
             if (Thread.currentThread() == managedThread) {
                 // A managed loop only returns to end (see runManaged): say so before letting go
                 // of the loop, so no other thread can start a loop on a base about to close.
-                closeRequested = true;
+                stop.requestClose();
             }
             loopThread = null;
             running.set(false);
-            if (closeRequested) {
-                closeResources();
+            if (stop.closeRequested()) {
+                closeResources(true);
             } else {
                 releaseCancelledKeys();
             }
@@ -196,109 +154,43 @@ public final class EventBase implements Executor, AutoCloseable {
         boolean once = (flags & LOOP_ONCE) != 0;
         boolean nonBlock = (flags & LOOP_NONBLOCK) != 0;
         boolean noExitOnEmpty = (flags & LOOP_NO_EXIT_ON_EMPTY) != 0;
+        boolean passDone = false;
         while (true) {
-            if (breakRequested || closeRequested) {
-                breakRequested = false;
-                gotBreak = true;
-                if (exitRequested) { // both fired: libevent reports both
-                    exitRequested = false;
-                    gotExit = true;
-                }
-                return 0;
-            }
-            if (exitRequested) {
-                exitRequested = false;
-                gotExit = true;
+            // After the one pass ONCE/NONBLOCK asked for, still record why the loop would have
+            // stopped anyway, so gotBreak()/gotExit() answer as in libevent.
+            if (stop.takeStopRequest() || passDone) {
                 return 0;
             }
             if (!noExitOnEmpty && !hasPendingWork()) {
                 return 1;
             }
-            processedThisTurn = 0;
-            turnStartNanos = 0;
-            select(nonBlock);
-            markTurnStart();
-            runExpiredTimers();
-            runTasks();
-            runDeferred();
-            runFlushes();
+            stats.beforeSelect();
+            io.select(nonBlock || queues.hasQueuedWork(), timers);
+            stats.markTurnStart();
+            queues.runTurn();
             if (shutdown != null) {
                 shutdown.check();
             }
-            endTurn();
-            if (nonBlock || (once && processedThisTurn > 0)) {
-                // One pass is all we were asked for; still record why the loop would have
-                // stopped anyway, so gotBreak()/gotExit() answer as in libevent.
-                if (breakRequested || closeRequested) {
-                    breakRequested = false;
-                    gotBreak = true;
-                }
-                if (exitRequested) {
-                    exitRequested = false;
-                    gotExit = true;
-                }
-                return 0;
-            }
+            stats.endTurn();
+            passDone = nonBlock || (once && stats.ranAny());
         }
     }
 
     private boolean hasPendingWork() {
-        return activeRegistrations > 0 || timers.size() > 0 || pendingTasks.get() > 0 || retained > 0
-                || !deferredQueue.isEmpty() || !flushQueue.isEmpty();
+        return io.activeRegistrations() > 0 || timers.size() > 0 || retained > 0 || queues.hasQueuedWork();
     }
 
-    private void select(boolean nonBlock) {
-        try {
-            if (nonBlock || pendingTasks.get() > 0 || !deferredQueue.isEmpty() || !flushQueue.isEmpty()) {
-                selector.selectNow(readyHandler);
-                return;
-            }
-            long timeoutMillis = 0;
-            TimerHeap.Timer next = timers.peek();
-            if (next != null) {
-                long delay = next.deadline - clock.getAsLong();
-                if (delay <= 0) {
-                    selector.selectNow(readyHandler);
-                    return;
-                }
-                timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(delay + 999_999));
-            }
-            // Race with execute(): we publish "asleep" first, then look at the queue. A producer
-            // that enqueued before our look is seen by it; one that enqueues after it finds
-            // awake == false, flips it and calls wakeup(), which makes the select below return
-            // at once even if it has not started yet. Producers that find awake == true skip the
-            // wakeup, so one batch of hand-overs costs one wakeup.
-            awake.set(false);
-            try {
-                // loopBreak() and close() set their flag, then wake only if they see the loop
-                // asleep: one that came between the top-of-loop check and awake.set(false) saw
-                // it awake and did not wake us, so look at the flags again here.
-                if (pendingTasks.get() > 0 || breakRequested || closeRequested) {
-                    selector.selectNow(readyHandler);
-                } else if (timeoutMillis == 0) {
-                    selector.select(readyHandler);
-                } else {
-                    selector.select(readyHandler, timeoutMillis);
-                }
-            } finally {
-                awake.set(true);
-            }
-        } catch (java.nio.channels.ClosedSelectorException e) {
-            if (!closed) {
-                throw e;
-            }
-            // closed from another thread while this loop was stuck in a callback: the loop ends now
-        } catch (IOException e) {
-            LoopLog.log(System.Logger.Level.ERROR, "selector failed; the loop goes on", e);
-        }
+    /** Asked by the selector after it published that the loop sleeps: a task, break or close came meanwhile. */
+    private boolean wakeRequested() {
+        return queues.pendingTasks() > 0 || stop.stopping();
     }
 
     private void onKeyReady(SelectionKey key) {
-        markTurnStart();
-        if (breakRequested || closeRequested) {
+        stats.markTurnStart();
+        if (stop.stopping()) {
             return; // level-triggered: the key is reported again on the next turn
         }
-        processedThisTurn++;
+        stats.ran();
         IoHandler handler = (IoHandler) key.attachment();
         try {
             if (key.isValid()) {
@@ -306,89 +198,6 @@ public final class EventBase implements Executor, AutoCloseable {
             }
         } catch (Throwable t) {
             LoopLog.log(System.Logger.Level.ERROR, "unexpected failure in I/O handler " + handler + "; the loop goes on", t);
-        }
-    }
-
-    private void markTurnStart() {
-        if (turnStartNanos == 0) {
-            long now = System.nanoTime();
-            turnStartNanos = now == 0 ? 1 : now;
-        }
-    }
-
-    private void endTurn() {
-        long start = turnStartNanos;
-        long duration = System.nanoTime() - start;
-        turnStartNanos = 0;
-        lastTurnNanos = duration;
-        if (duration > longestTurnNanos) {
-            longestTurnNanos = duration;
-        }
-        turns++;
-        try {
-            instrumentation.loopTurn(this, duration);
-        } catch (Throwable t) {
-            LoopLog.log(System.Logger.Level.WARNING, "instrumentation failed", t);
-        }
-    }
-
-    private void runExpiredTimers() {
-        int budget = timers.size();
-        long now = clock.getAsLong();
-        while (budget-- > 0 && !breakRequested && !closeRequested) {
-            TimerHeap.Timer next = timers.peek();
-            if (next == null || next.deadline - now > 0) {
-                return;
-            }
-            timers.poll();
-            processedThisTurn++;
-            runSafely(next.task, "timer");
-        }
-    }
-
-    private void runTasks() {
-        int budget = pendingTasks.get();
-        while (budget-- > 0 && !breakRequested && !closeRequested) {
-            Runnable task = tasks.poll();
-            if (task == null) {
-                return;
-            }
-            pendingTasks.decrementAndGet();
-            processedThisTurn++;
-            runSafely(task, "task");
-        }
-    }
-
-    private void runDeferred() {
-        int budget = deferredQueue.size();
-        while (budget-- > 0 && !breakRequested && !closeRequested) {
-            BufferEvent bev = deferredQueue.poll();
-            processedThisTurn++;
-            try {
-                bev.runDeferred();
-            } catch (Throwable t) { // a plain catch, not runSafely: no lambda on the hot path
-                LoopLog.log(System.Logger.Level.ERROR, "deferred callbacks of " + bev + " failed; the loop goes on", t);
-            }
-        }
-    }
-
-    /**
-     * Writes the output queued during this turn. A write callback that refills the output queues
-     * its bufferevent again; that is served in the same turn, up to {@link #FLUSH_ROUNDS} rounds,
-     * instead of costing a selector call per refill.
-     */
-    private void runFlushes() {
-        int budget = flushQueue.size() * FLUSH_ROUNDS;
-        while (budget-- > 0 && !closeRequested) {
-            BufferEvent bev = flushQueue.poll();
-            if (bev == null) {
-                return;
-            }
-            try {
-                bev.flushQueued();
-            } catch (Throwable t) { // e.g. a user EvBuffer callback on the output threw
-                LoopLog.log(System.Logger.Level.ERROR, "writing the output of " + bev + " failed; the loop goes on", t);
-            }
         }
     }
 
@@ -406,7 +215,7 @@ public final class EventBase implements Executor, AutoCloseable {
      */
     public void loopExit(Duration delay) {
         long nanos = delay == null ? 0 : checkDelay("delay", delay);
-        runOnLoop(() -> schedule(new TimerHeap.Timer(() -> exitRequested = true), nanos));
+        runOnLoop(() -> schedule(new TimerHeap.Timer(stop::requestExit), nanos));
     }
 
     /**
@@ -415,18 +224,18 @@ public final class EventBase implements Executor, AutoCloseable {
      * cleared when the next loop starts, as in libevent.
      */
     public void loopBreak() {
-        breakRequested = true;
-        wakeup();
+        stop.requestBreak();
+        io.wakeup();
     }
 
     /** {@code event_base_got_exit()}: whether the last loop ended because of {@link #loopExit}. */
     public boolean gotExit() {
-        return gotExit;
+        return stop.gotExit();
     }
 
     /** {@code event_base_got_break()}: whether the last loop ended because of {@link #loopBreak}. */
     public boolean gotBreak() {
-        return gotBreak;
+        return stop.gotBreak();
     }
 
     /** {@code event_base_once(EV_TIMEOUT)}: runs {@code callback} on the loop thread after {@code delay}. Any thread. */
@@ -445,17 +254,15 @@ public final class EventBase implements Executor, AutoCloseable {
     @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
-        if (closed || closeRequested) {
+        if (closed || stop.closeRequested()) {
             throw new RejectedExecutionException("this EventBase is closed");
         }
-        pendingTasks.incrementAndGet();
-        tasks.offer(task);
-        if (closed && tasks.remove(task)) {
+        queues.addTask(task);
+        if (closed && queues.withdrawTask(task)) {
             // closeResources() cleared the queue between our check and our offer: nobody would run it.
-            pendingTasks.decrementAndGet();
             throw new RejectedExecutionException("this EventBase is closed");
         }
-        wakeup();
+        io.wakeup();
     }
 
     /**
@@ -467,26 +274,14 @@ public final class EventBase implements Executor, AutoCloseable {
      */
     public void addCloseHook(Runnable hook) {
         Objects.requireNonNull(hook, "hook");
-        synchronized (lifecycleLock) {
-            if (!closed) {
-                closeHooks.add(hook);
-                return;
-            }
+        if (!closeHooks.add(hook)) {
+            runSafely(hook, "close hook");
         }
-        runSafely(hook, "close hook");
     }
 
     /** Removes a hook added with {@link #addCloseHook}; does nothing if it is not there. Any thread. */
     public void removeCloseHook(Runnable hook) {
-        synchronized (lifecycleLock) {
-            closeHooks.remove(hook);
-        }
-    }
-
-    private void wakeup() {
-        if (awake.compareAndSet(false, true)) {
-            selector.wakeup();
-        }
+        closeHooks.remove(hook);
     }
 
     /** Whether the caller is the thread running this base's loop. */
@@ -520,7 +315,7 @@ public final class EventBase implements Executor, AutoCloseable {
      */
     public EventBase start() {
         synchronized (lifecycleLock) {
-            if (closed || closeRequested) {
+            if (closed || stop.closeRequested()) {
                 throw new IllegalStateException("this EventBase is closed");
             }
             if (managedThread != null || !running.compareAndSet(false, true)) {
@@ -529,7 +324,7 @@ public final class EventBase implements Executor, AutoCloseable {
             // running is claimed here, before the thread starts, so that a dispatch() from
             // another thread right after start() fails instead of stealing the loop, and a
             // loopBreak() right after start() returns is not forgotten by a late reset.
-            resetLoopFlags();
+            stop.reset();
             CountDownLatch started = new CountDownLatch(1);
             Thread t = new Thread(() -> runManaged(started), threadName);
             t.setDaemon(daemon);
@@ -541,7 +336,7 @@ public final class EventBase implements Executor, AutoCloseable {
                 running.set(false);
                 throw e;
             }
-            awaitQuietly(started, Duration.ofSeconds(10));
+            GracefulShutdown.awaitQuietly(started, Duration.ofSeconds(10));
             return this;
         }
     }
@@ -556,8 +351,8 @@ public final class EventBase implements Executor, AutoCloseable {
         } finally {
             // A managed loop only returns to end: after close(), shutdownGracefully(), or a
             // loopBreak()/loopExit() by the application, which we take as the same request.
-            closeRequested = true;
-            closeResources();
+            stop.requestClose();
+            closeResources(true);
             started.countDown();
         }
     }
@@ -586,114 +381,17 @@ public final class EventBase implements Executor, AutoCloseable {
         if (closed) {
             return true;
         }
-        GracefulShutdown gs = new GracefulShutdown(clock.getAsLong() + nanos);
-        if (!running.get() && managedThread == null) {
-            // Nobody runs the loop: run it here until the drain ends. Hand the start over like
-            // the running case does, so tasks handed over before this call still run first.
-            try {
-                execute(() -> begin(gs));
-            } catch (RejectedExecutionException alreadyClosing) {
-                closeResources();
-                return true;
-            }
-            loop(LOOP_NO_EXIT_ON_EMPTY); // closes the resources when the drain ends
-            return gs.drained;
-        }
-        long giveUpAt = System.nanoTime() + Math.min(nanos, Long.MAX_VALUE / 4) + STUCK_LOOP_GRACE_NANOS;
-        try {
-            execute(() -> begin(gs));
-        } catch (RejectedExecutionException alreadyClosing) {
-            awaitUntil(closedLatch, giveUpAt);
-            return true;
-        }
-        // The loop ends the drain by the deadline (drained or not), then returns and closes the
-        // base. Wait for all of it, so the caller finds the base closed, whoever runs its loop.
-        awaitUntil(gs.done, giveUpAt);
-        awaitUntil(closedLatch, giveUpAt);
-        if (!closed) {
-            closeWithoutTheLoop("shutdownGracefully(" + timeout + ")");
-            return false;
-        }
-        Thread t = managedThread;
-        if (t != null) {
-            joinQuietly(t, Duration.ofNanos(Math.max(1_000_000, giveUpAt - System.nanoTime())));
-        }
-        return gs.drained;
+        return new GracefulShutdown(this, live, nanos).run("shutdownGracefully(" + timeout + ")");
     }
 
-    /**
-     * The loop thread did not return in time: it is stuck in user code (a callback that blocks).
-     * Close the base from this thread so that shutdown stays bounded; the stuck thread is
-     * interrupted and, should it ever come back, finds the base closed and ends.
-     */
-    private void closeWithoutTheLoop(String during) {
-        closeRequested = true;
-        Thread t = loopThread();
-        StringBuilder where = new StringBuilder();
-        if (t != null) {
-            for (StackTraceElement e : t.getStackTrace()) {
-                where.append("\n\tat ").append(e);
-            }
-        }
-        LoopLog.log(System.Logger.Level.ERROR, "the loop thread '" + (t == null ? "?" : t.getName()) + "' of " + this
-                + " did not return during " + during + " (a callback blocks?); closing the base without it. It was at:"
-                + where);
-        // The stuck thread holds the selector's lock (callbacks run inside select), so
-        // Selector.close() would wait for it: close the selector on a thread of its own.
-        closeResources(false);
-        if (t != null && t != Thread.currentThread()) {
-            t.interrupt();
-        }
-    }
-
-    private void begin(GracefulShutdown gs) {
+    /** Loop thread: the graceful shutdown handed over by {@link GracefulShutdown#run} begins, unless one already did. */
+    void beginShutdown(GracefulShutdown gs) {
         if (shutdown != null) {
-            gs.drained = true;
-            gs.done.countDown();
+            gs.superseded();
             return;
         }
         shutdown = gs;
-        for (ConnectionListener l : listeners) {
-            l.disable();
-        }
-        for (BufferEvent bev : liveEvents) {
-            bev.startShutdownFlush();
-        }
-        schedule(new TimerHeap.Timer(() -> { }), Math.max(0, gs.deadline - clock.getAsLong()));
-        gs.check();
-    }
-
-    /** Loop-thread state of a graceful shutdown under way. */
-    private final class GracefulShutdown {
-        final long deadline;
-        final CountDownLatch done = new CountDownLatch(1);
-        volatile boolean drained;
-
-        GracefulShutdown(long deadline) {
-            this.deadline = deadline;
-        }
-
-        void check() {
-            long pendingBytes = 0;
-            int pendingEvents = 0;
-            for (BufferEvent bev : liveEvents) {
-                if (bev.shutdownFlushPending()) {
-                    pendingEvents++;
-                    pendingBytes += bev.bufferedOutput();
-                }
-            }
-            boolean expired = clock.getAsLong() - deadline >= 0;
-            if (pendingEvents > 0 && !expired) {
-                return;
-            }
-            drained = pendingEvents == 0;
-            if (!drained) {
-                LoopLog.log(System.Logger.Level.WARNING, "graceful shutdown timed out: " + pendingBytes
-                        + " bytes of pending output in " + pendingEvents + " bufferevents are discarded");
-            }
-            closeRequested = true;
-            done.countDown();
-        }
+        gs.begin();
     }
 
     /**
@@ -708,95 +406,69 @@ public final class EventBase implements Executor, AutoCloseable {
         if (closed) {
             return;
         }
-        closeRequested = true;
+        stop.requestClose();
         if (inLoopThread()) {
             return; // loop() closes the resources on its way out
         }
-        wakeup();
+        io.wakeup();
         Thread t;
         synchronized (lifecycleLock) {
             t = managedThread;
         }
         if (t != null) {
-            joinQuietly(t, CLOSE_WAIT);
+            GracefulShutdown.joinQuietly(t, CLOSE_WAIT);
         } else if (!running.get()) {
-            closeResources();
+            closeResources(true);
             return;
         } else {
             // Another thread runs dispatch(): it closes the resources when its loop returns, which
             // the wakeup above makes happen after the callback running now. Wait for it, as for
             // the managed thread, so the base is closed when close() returns.
-            awaitQuietly(closedLatch, CLOSE_WAIT);
+            GracefulShutdown.awaitQuietly(closedLatch, CLOSE_WAIT);
         }
         if (!closed) {
-            closeWithoutTheLoop("close()");
+            GracefulShutdown.closeWithoutTheLoop(this, "close()");
         }
     }
 
-    private void closeResources() {
-        closeResources(true);
-    }
-
-    private void closeResources(boolean closeSelectorHere) {
+    /** Frees everything and closes the selector, here or (with a stuck loop thread) on a thread of its own. */
+    void closeResources(boolean closeSelectorHere) {
         synchronized (lifecycleLock) {
             if (closed) {
                 return;
             }
             closed = true;
+            closeHooks.seal();
         }
-        long discarded = 0;
-        int withOutput = 0;
-        for (BufferEvent bev : liveEvents) {
-            long pending = bev.bufferedOutput();
-            if (pending > 0) {
-                discarded += pending;
-                withOutput++;
-            }
-            bev.onBaseClosed();
-        }
-        for (ConnectionListener l : listeners) {
-            l.onBaseClosed();
-        }
-        if (discarded > 0) {
-            LoopLog.log(System.Logger.Level.WARNING, "EventBase closed with " + discarded + " bytes of pending output in "
-                    + withOutput + " bufferevents; they are discarded (use flush(Ev.WRITE, BevFlush.FINISHED) or shutdownGracefully)");
-        }
-        liveEvents.clear();
-        listeners.clear();
-        int dropped = pendingTasks.getAndSet(0);
-        tasks.clear();
-        if (dropped > 0) {
-            LoopLog.log(System.Logger.Level.DEBUG, dropped + " tasks were pending when the EventBase closed");
-        }
-        if (closeSelectorHere) {
-            closeSelector();
-        } else {
-            Thread closer = new Thread(this::closeSelector, threadName + "-selector-closer");
-            closer.setDaemon(true);
-            closer.start();
-        }
-        registeredChannels = 0;
-        List<Runnable> hooks;
-        synchronized (lifecycleLock) {
-            hooks = new ArrayList<>(closeHooks);
-            closeHooks.clear();
-        }
-        for (Runnable hook : hooks) {
-            runSafely(hook, "close hook");
-        }
+        live.closeAll();
+        queues.dropTasks();
+        io.close(closeSelectorHere, threadName);
+        closeHooks.runAll();
         GracefulShutdown gs = shutdown;
         if (gs != null) {
-            gs.done.countDown();
+            gs.baseClosed();
         }
         closedLatch.countDown();
     }
 
-    private void closeSelector() {
-        try {
-            selector.close();
-        } catch (IOException e) {
-            LoopLog.log(System.Logger.Level.WARNING, "closing the selector failed", e);
-        }
+    /** Asks the loop to return and the base to close once it has (a graceful shutdown ended, or gave up on the loop). */
+    void requestClose() {
+        stop.requestClose();
+    }
+
+    /** Waits until the base is closed or {@code deadlineNanos} (on {@link System#nanoTime()}) passes. */
+    void awaitClosed(long deadlineNanos) {
+        GracefulShutdown.awaitUntil(closedLatch, deadlineNanos);
+    }
+
+    /** The managed loop thread, or null. */
+    Thread managedThread() {
+        return managedThread;
+    }
+
+    /** Whether no thread runs the loop, nor is about to (the managed thread starting). */
+    boolean nobodyRunsTheLoop() {
+        return !running.get() && managedThread == null;
     }
 
     /** Whether {@link #close()} has completed. Any thread. */
@@ -808,17 +480,17 @@ public final class EventBase implements Executor, AutoCloseable {
 
     /** Loop turns completed so far. */
     public long turns() {
-        return turns;
+        return stats.turns();
     }
 
     /** Duration of the last completed turn, in nanoseconds. */
     public long lastTurnNanos() {
-        return lastTurnNanos;
+        return stats.lastTurnNanos();
     }
 
     /** Duration of the longest turn so far, in nanoseconds. */
     public long longestTurnNanos() {
-        return longestTurnNanos;
+        return stats.longestTurnNanos();
     }
 
     /**
@@ -826,46 +498,37 @@ public final class EventBase implements Executor, AutoCloseable {
      * the selector (or not running). A watchdog uses this to detect a callback blocking the loop.
      */
     public long currentTurnNanos() {
-        long start = turnStartNanos;
-        return start == 0 ? 0 : Math.max(0, System.nanoTime() - start);
+        return stats.currentTurnNanos();
     }
 
     /** Tasks handed over with {@link #execute} and not yet run. */
     public int pendingTasks() {
-        return pendingTasks.get();
+        return queues.pendingTasks();
     }
 
     /** Channels registered with the selector (bufferevents and listeners). */
     public int registeredChannels() {
-        return registeredChannels;
+        return io.registeredChannels();
     }
 
     /** Bufferevents created on this base and not yet freed. */
     public int liveBufferEvents() {
-        return liveEvents.size();
+        return live.size();
     }
 
     /** Sum of the input buffers of the live bufferevents, in bytes (a snapshot). */
     public long bufferedInputBytes() {
-        long sum = 0;
-        for (BufferEvent bev : liveEvents) {
-            sum += bev.bufferedInput();
-        }
-        return sum;
+        return live.bufferedInput();
     }
 
     /** Sum of the output buffers of the live bufferevents, in bytes (a snapshot). */
     public long bufferedOutputBytes() {
-        long sum = 0;
-        for (BufferEvent bev : liveEvents) {
-            sum += bev.bufferedOutput();
-        }
-        return sum;
+        return live.bufferedOutput();
     }
 
     /** The live bufferevents (a snapshot copy), for diagnostics. */
     public List<BufferEvent> liveBufferEventList() {
-        return new ArrayList<>(liveEvents);
+        return live.snapshot();
     }
 
     /** The instrumentation given to the builder. */
@@ -909,92 +572,47 @@ public final class EventBase implements Executor, AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this EventBase is closed");
         }
-        SelectionKey key;
-        try {
-            key = channel.register(selector, 0, handler);
-        } catch (java.nio.channels.CancelledKeyException e) {
-            // The channel's previous key (a freed bufferevent without CLOSE_ON_FREE) is still
-            // cancelled-but-registered: flush the cancelled set, then register again.
-            releaseCancelledKeys();
-            key = channel.register(selector, 0, handler);
-        }
-        registeredChannels++;
-        return key;
+        return io.register(channel, handler);
     }
 
     void interest(SelectionKey key, int oldOps, int newOps) {
-        if (oldOps == newOps) {
-            return;
-        }
-        if (oldOps == 0) {
-            activeRegistrations++;
-        } else if (newOps == 0) {
-            activeRegistrations--;
-        }
-        if (key.isValid()) {
-            key.interestOps(newOps);
-        }
+        io.interest(key, oldOps, newOps);
     }
 
     void deregister(SelectionKey key, int currentOps) {
-        if (currentOps != 0) {
-            activeRegistrations--;
-        }
-        key.cancel();
-        keysCancelled = true;
-        registeredChannels--;
-        if (!running.get()) {
-            // No loop runs, so no select will come soon to deregister the key, and NIO keeps a
-            // registered channel's socket open until then even after close(): a freed listener
-            // would go on accepting into its backlog. Deregister now (libevent closes at once).
-            try {
-                releaseCancelledKeys();
-            } catch (UncheckedIOException e) {
-                LoopLog.log(System.Logger.Level.WARNING, "releasing a cancelled key failed", e);
-            }
-        }
+        io.deregister(key, currentOps, !running.get() && !closed);
     }
 
     private void releaseCancelledKeys() {
-        if (!keysCancelled || closed) {
-            return;
-        }
-        keysCancelled = false;
-        try {
-            selector.selectNow(key -> { });
-        } catch (java.nio.channels.ClosedSelectorException e) {
-            // closed meanwhile by close() on another thread: every key is gone anyway
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (!closed) {
+            io.releaseCancelledKeys();
         }
     }
 
-    void queueDeferred(BufferEvent bev) {
-        deferredQueue.add(bev);
+    /** Loop thread, or no loop running: {@code cb.runDeferred()} runs once, after a turn's I/O. */
+    void queueDeferred(LoopCallback cb) {
+        queues.queueDeferred(cb);
     }
 
-    void queueFlush(BufferEvent bev) {
-        flushQueue.add(bev);
+    /** Loop thread, or no loop running: {@code cb.flushQueued()} runs once, at the end of a turn. */
+    void queueFlush(LoopCallback cb) {
+        queues.queueFlush(cb);
     }
 
     void addLive(BufferEvent bev) {
-        liveEvents.add(bev);
+        live.add(bev);
     }
 
     void removeLive(BufferEvent bev) {
-        liveEvents.remove(bev);
+        live.remove(bev);
     }
 
     void addListener(ConnectionListener l) {
-        listeners.add(l);
+        live.add(l);
     }
 
     void removeListener(ConnectionListener l) {
-        listeners.remove(l);
-    }
-
-    boolean shuttingDown() {
-        return shutdown != null;
+        live.remove(l);
     }
 
     static long checkDelay(String name, Duration d) {
@@ -1006,33 +624,6 @@ public final class EventBase implements Executor, AutoCloseable {
             return d.toNanos();
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE / 4;
-        }
-    }
-
-    private static void awaitUntil(CountDownLatch latch, long deadlineNanos) {
-        long left = deadlineNanos - System.nanoTime();
-        try {
-            if (left > 0) {
-                latch.await(left, TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch, Duration timeout) {
-        try {
-            latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void joinQuietly(Thread t, Duration timeout) {
-        try {
-            t.join(timeout.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

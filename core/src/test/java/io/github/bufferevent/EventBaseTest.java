@@ -354,6 +354,38 @@ class EventBaseTest {
     }
 
     @Test
+    void loopBreakRunsNoWriteCallbackAndTheNextLoopWritesWhatWasQueued() throws Exception {
+        CompletableFuture<byte[]> received = new CompletableFuture<>();
+        byte[] hello = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (PeerServer server = PeerServer.readingAll(received)) {
+            EventBase base = newBase();
+            BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
+            List<String> ran = new ArrayList<>();
+            bev.setCallbacks(null, b -> {
+                ran.add("write");
+                b.flush(Ev.WRITE, BevFlush.FINISHED);
+            }, (b, what) -> {
+                ran.add("event " + what);
+                if (what == BevEvent.CONNECTED) {
+                    b.write(hello); // queued for the end-of-turn flush
+                    base.loopBreak();
+                }
+            });
+            bev.connect(server.address());
+
+            assertThat(base.dispatch()).isZero();
+            assertThat(base.gotBreak()).isTrue();
+            assertThat(ran).as("libevent runs nothing after the break").containsExactly("event " + BevEvent.CONNECTED);
+            assertThat(bev.output().length()).as("the output waits for the next loop").isEqualTo(hello.length);
+
+            // Nothing is lost: the next loop writes what the break held back.
+            assertThat(base.dispatch()).isEqualTo(1);
+            assertThat(ran).containsExactly("event " + BevEvent.CONNECTED, "write");
+            assertThat(received.get(5, SECONDS)).isEqualTo(hello);
+        }
+    }
+
+    @Test
     void loopBreakWithLoopOnceIsReportedByGotBreak() {
         EventBase base = newBase();
         base.once(Duration.ofHours(1), () -> { });
