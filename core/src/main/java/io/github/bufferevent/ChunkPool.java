@@ -16,7 +16,7 @@ final class ChunkPool {
     /** How many free chunks a pool keeps by default. */
     static final int DEFAULT_CAPACITY = 32;
 
-    private final EvBuffer.Chunk[] free;
+    private final Chunk[] free;
     private int size;
     private long created;
 
@@ -30,25 +30,25 @@ final class ChunkPool {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity must be >= 0, was " + capacity);
         }
-        free = new EvBuffer.Chunk[capacity];
+        free = new Chunk[capacity];
     }
 
     /** An empty standard-size chunk: a pooled one if there is one, otherwise a new one. */
-    synchronized EvBuffer.Chunk take() {
+    synchronized Chunk take() {
         if (size > 0) {
-            EvBuffer.Chunk c = free[--size];
+            Chunk c = free[--size];
             free[size] = null;
             return c;
         }
         created++;
-        return new EvBuffer.Chunk(new byte[EvBuffer.CHUNK_SIZE]);
+        return new Chunk(new byte[EvBuffer.CHUNK_SIZE]);
     }
 
     /**
      * Takes back a chunk no buffer uses any more. Kept if it is standard size and there is room,
      * otherwise left to the garbage collector.
      */
-    synchronized void give(EvBuffer.Chunk c) {
+    synchronized void give(Chunk c) {
         c.next = null;
         if (c.data.length == EvBuffer.CHUNK_SIZE && size < free.length) {
             c.off = 0;

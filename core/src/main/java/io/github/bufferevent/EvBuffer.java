@@ -19,39 +19,15 @@ import java.util.Objects;
  * <p>Views returned by {@link #pullup(long)} and {@link #peek(long)} share memory with the buffer
  * and are valid only until the next call that changes this buffer (adding, draining, removing,
  * moving, prepending, reading a line, or another pullup): after that they may show other bytes.
+ * Space handed out by {@link #reserve(int)} is valid until {@link #commit(long)} or such a change.
  */
 public final class EvBuffer {
 
     /** Capacity of a standard chunk; only chunks of exactly this size are pooled. */
     static final int CHUNK_SIZE = 8192;
 
-    /** addBuffer copies the source into this tail instead of relinking when it is smaller. */
-    static final int COPY_THRESHOLD = 512;
-
-    private static final int MAX_ARRAY_SIZE = Integer.MAX_VALUE - 8;
-    private static final byte CR = '\r';
-    private static final byte LF = '\n';
     private static final Callback[] NO_CALLBACKS = new Callback[0];
     private static final ByteBuffer[] NO_VECS = new ByteBuffer[0];
-
-    /** One link of the chain: the bytes {@code data[off, end)} are buffered. */
-    static final class Chunk {
-        final byte[] data;
-        /** Wrapper of {@link #data} made once, reused by {@link EvBuffer#writeTo}. */
-        final ByteBuffer view;
-        int off;
-        int end;
-        Chunk next;
-
-        Chunk(byte[] data) {
-            this.data = data;
-            this.view = ByteBuffer.wrap(data);
-        }
-
-        int length() {
-            return end - off;
-        }
-    }
 
     /**
      * Told about every change of a buffer's length, before the user callbacks; a bufferevent uses
@@ -79,15 +55,11 @@ public final class EvBuffer {
         void onChange(EvBuffer buffer, long originalSize, long added, long deleted);
     }
 
-    private final ChunkPool pool;
-    /** Every chunk from head to tail holds at least one byte; both are null when empty. */
-    private Chunk head;
-    private Chunk tail;
-    private long length;
+    private final ChunkChain chain;
     private ChangeHook hook;
     private Callback[] callbacks = NO_CALLBACKS;
-    /** Length of the EOL found by the last {@link #findEol} (scratch, avoids an allocation). */
-    private int eolLength;
+    /** Made on the first {@link #reserve}; most buffers never reserve. */
+    private Reservation reservation;
 
     /** An empty buffer with its own chunk pool. */
     public EvBuffer() {
@@ -96,7 +68,7 @@ public final class EvBuffer {
 
     /** An empty buffer taking its chunks from {@code pool}, which other buffers may share. */
     EvBuffer(ChunkPool pool) {
-        this.pool = Objects.requireNonNull(pool, "pool must not be null");
+        this.chain = new ChunkChain(Objects.requireNonNull(pool, "pool must not be null"));
     }
 
     /** Sets (or, with {@code null}, clears) the single internal change hook. */
@@ -106,7 +78,7 @@ public final class EvBuffer {
 
     /** {@code evbuffer_get_length}: how many bytes are buffered. O(1). */
     public long length() {
-        return length;
+        return chain.length;
     }
 
     // ------------------------------------------------------------------ adding
@@ -133,8 +105,8 @@ public final class EvBuffer {
         if (len == 0) {
             return;
         }
-        long before = length;
-        append(data, off, len);
+        long before = chain.length;
+        chain.append(data, off, len);
         changed(before, len, 0);
     }
 
@@ -150,24 +122,8 @@ public final class EvBuffer {
         if (total == 0) {
             return;
         }
-        long before = length;
-        length += total;
-        int len = total;
-        Chunk t = tail;
-        if (t != null) {
-            int k = Math.min(t.data.length - t.end, len);
-            src.get(t.data, t.end, k);
-            t.end += k;
-            len -= k;
-        }
-        while (len > 0) {
-            Chunk c = newChunk(len);
-            int k = Math.min(c.data.length, len);
-            src.get(c.data, 0, k);
-            c.end = k;
-            link(c);
-            len -= k;
-        }
+        long before = chain.length;
+        chain.append(src);
         changed(before, total, 0);
     }
 
@@ -182,28 +138,13 @@ public final class EvBuffer {
      */
     public void addBuffer(EvBuffer src) {
         Objects.requireNonNull(src, "src must not be null");
-        long n = src.length;
+        long n = src.chain.length;
         if (n == 0 || src == this) {
             return;
         }
-        long before = length;
-        Chunk t = tail;
-        if (t != null && n < COPY_THRESHOLD && t.data.length - t.end >= n) {
-            for (Chunk c = src.head; c != null; ) {
-                int len = c.length();
-                System.arraycopy(c.data, c.off, t.data, t.end, len);
-                t.end += len;
-                Chunk next = c.next;
-                src.pool.give(c);
-                c = next;
-            }
-            length += n;
-        } else {
-            appendChain(src.head, src.tail, n);
-        }
-        src.head = null;
-        src.tail = null;
-        src.length = 0;
+        long before = chain.length;
+        touched();
+        chain.takeAll(src.chain);
         src.changed(n, 0, n);
         changed(before, n, 0);
     }
@@ -221,35 +162,14 @@ public final class EvBuffer {
     public long removeBuffer(EvBuffer dst, long n) {
         Objects.requireNonNull(dst, "dst must not be null");
         checkNonNegative("n", n);
-        long moved = Math.min(n, length);
+        long moved = Math.min(n, chain.length);
         if (moved == 0 || dst == this) {
             return 0;
         }
-        long before = length;
-        long dstBefore = dst.length;
-        long left = moved;
-        Chunk first = head;
-        Chunk last = null;
-        Chunk c = head;
-        while (c != null && c.length() <= left) {
-            left -= c.length();
-            last = c;
-            c = c.next;
-        }
-        if (last != null) {
-            last.next = null;
-            head = c;
-            if (c == null) {
-                tail = null;
-            }
-            dst.appendChain(first, last, moved - left);
-        }
-        if (left > 0) {
-            // c is the new head and holds more than left bytes
-            dst.append(c.data, c.off, (int) left);
-            c.off += (int) left;
-        }
-        length -= moved;
+        long before = chain.length;
+        long dstBefore = dst.chain.length;
+        dst.touched();
+        chain.moveTo(dst.chain, moved);
         changed(before, 0, moved);
         dst.changed(dstBefore, moved, 0);
         return moved;
@@ -279,28 +199,92 @@ public final class EvBuffer {
         if (len == 0) {
             return;
         }
-        long before = length;
-        Chunk h = head;
-        if (h == null) {
-            append(data, off, len);
-        } else {
-            int k = Math.min(h.off, len);
-            h.off -= k;
-            System.arraycopy(data, off + len - k, h.data, h.off, k);
-            int left = len - k;
-            while (left > 0) {
-                Chunk c = newChunk(left);
-                int n = Math.min(c.data.length, left);
-                c.end = c.data.length;
-                c.off = c.end - n;
-                System.arraycopy(data, off + left - n, c.data, c.off, n);
-                c.next = head;
-                head = c;
-                left -= n;
-            }
-            length += len;
-        }
+        long before = chain.length;
+        chain.prepend(data, off, len);
         changed(before, len, 0);
+    }
+
+    // ------------------------------------------------------------------ reserving
+
+    /**
+     * {@code evbuffer_reserve_space} with one extent: free space of at least {@code atLeast}
+     * contiguous bytes at the end of the buffer, to fill in place (a channel read, an
+     * {@code SSLEngine.unwrap}) and then append with {@link #commit(long)}, with no scratch copy.
+     * The view is a reusable wrapper over a chunk of this buffer: its position is the first
+     * reserved byte, its limit the end of the space, and {@code remaining() >= atLeast} (it may be
+     * more; all of it is reserved, and lowering the limit is fine). Write only between that
+     * position and limit. Reserved bytes are not part of the buffer until committed. The space is
+     * the last chunk's free room when that is enough, otherwise a pooled chunk (above
+     * {@value #CHUNK_SIZE} bytes, a one-off chunk of exactly {@code atLeast}): once warm nothing is
+     * allocated.
+     *
+     * <p>Reserving again replaces the reservation. Any change of this buffer before the commit
+     * (adding, draining, removing, moving, prepending, pullup, reading a line, also from a
+     * callback) ends the reservation: its views must not be used any more, and {@code commit}
+     * throws. Threads: as every method here, one thread at a time, and nothing else may touch the
+     * buffer between reserve and commit.
+     *
+     * @param atLeast how many contiguous free bytes the view must offer, at least
+     * @return the view, valid until the commit or the next change of this buffer
+     * @throws IllegalArgumentException if {@code atLeast} is not between 1 and
+     *     {@code Integer.MAX_VALUE - 8}
+     */
+    public ByteBuffer reserve(int atLeast) {
+        checkReservable(atLeast);
+        return reservation().reserve(atLeast);
+    }
+
+    /**
+     * {@code evbuffer_reserve_space} with several extents, for a scattering read such as
+     * {@code SocketChannel.read(vecs, 0, n)}: fills {@code vecs} from slot 0 with views over at
+     * least {@code atLeast} free bytes in all. The first is the last chunk's free room if it has
+     * any, the others pooled standard chunks; if the slots run out, the last one gets a chunk large
+     * enough for the rest. With one slot this is {@link #reserve(int)}, whose rules apply. Slots
+     * after those filled are left alone. {@link #commit(long)} appends the first {@code n} reserved
+     * bytes in slot order, the order in which a scattering read fills them. Nothing is allocated
+     * once warm when {@code vecs.length >= 2 + (atLeast - 1) / 8192}: then pooled chunks always
+     * suffice and no slot needs a one-off chunk.
+     *
+     * @param atLeast how many free bytes the views must offer together, at least
+     * @param vecs where to put the views
+     * @return how many slots were filled, from 1 to {@code vecs.length}
+     * @throws NullPointerException if {@code vecs} is null
+     * @throws IllegalArgumentException if {@code vecs} is empty, or {@code atLeast} is not between
+     *     1 and {@code Integer.MAX_VALUE - 8}
+     */
+    public int reserve(int atLeast, ByteBuffer[] vecs) {
+        Objects.requireNonNull(vecs, "vecs must not be null");
+        if (vecs.length < 1) {
+            throw new IllegalArgumentException("vecs must have at least 1 slot, had 0");
+        }
+        checkReservable(atLeast);
+        return reservation().reserve(atLeast, vecs);
+    }
+
+    /**
+     * {@code evbuffer_commit_space}: appends the first {@code n} bytes of the reserved space, as
+     * written through the views, and ends the reservation; the rest of the space is let go. The
+     * views' positions are not consulted: pass the count that was written, such as what the
+     * channel read returned. As {@code add} does, the change hook and the callbacks run once, with
+     * {@code added == n}; committing 0 only ends the reservation and reports nothing. Threads: see
+     * {@link #reserve(int)}.
+     *
+     * @param n how many reserved bytes to append, from 0 to all that were reserved (the views'
+     *     {@code remaining()} when handed out, summed)
+     * @throws IllegalArgumentException if {@code n < 0}
+     * @throws IllegalStateException if nothing is reserved (no reserve, already committed, or the
+     *     buffer changed since), or if {@code n} is more than was reserved; nothing changes then
+     */
+    public void commit(long n) {
+        checkNonNegative("n", n);
+        if (reservation == null) {
+            throw Reservation.nothingReserved();
+        }
+        long before = chain.length;
+        reservation.commit(n);
+        if (n > 0) {
+            changed(before, n, 0);
+        }
     }
 
     // ------------------------------------------------------------------ removing
@@ -327,10 +311,10 @@ public final class EvBuffer {
      */
     public int remove(byte[] dst, int off, int len) {
         checkRange("dst", dst, off, len);
-        long before = length;
-        int n = copy(dst, off, len);
+        long before = chain.length;
+        int n = chain.copy(dst, off, len);
         if (n > 0) {
-            drainChunks(n);
+            chain.drain(n);
             changed(before, 0, n);
         }
         return n;
@@ -358,7 +342,7 @@ public final class EvBuffer {
      */
     public int copyOut(byte[] dst, int off, int len) {
         checkRange("dst", dst, off, len);
-        return copy(dst, off, len);
+        return chain.copy(dst, off, len);
     }
 
     /**
@@ -369,12 +353,12 @@ public final class EvBuffer {
      */
     public void drain(long n) {
         checkNonNegative("n", n);
-        long k = Math.min(n, length);
+        long k = Math.min(n, chain.length);
         if (k == 0) {
             return;
         }
-        long before = length;
-        drainChunks(k);
+        long before = chain.length;
+        chain.drain(k);
         changed(before, 0, k);
     }
 
@@ -393,15 +377,7 @@ public final class EvBuffer {
             throw new IllegalArgumentException("scratch must have at least 1 slot, had 0");
         }
         checkNonNegative("maxBytes", maxBytes);
-        long left = Math.min(maxBytes, length);
-        int n = 0;
-        for (Chunk c = head; c != null && left > 0 && n < scratch.length; c = c.next) {
-            int len = (int) Math.min(c.length(), left);
-            ByteBuffer v = c.view;
-            v.limit(c.off + len).position(c.off);
-            scratch[n++] = v;
-            left -= len;
-        }
+        int n = chain.gather(maxBytes, scratch);
         if (n == 0) {
             return 0;
         }
@@ -412,8 +388,8 @@ public final class EvBuffer {
             Arrays.fill(scratch, 0, n, null);
         }
         if (written > 0) {
-            long before = length;
-            drainChunks(written);
+            long before = chain.length;
+            chain.drain(written);
             changed(before, 0, written);
         }
         return Math.max(written, 0);
@@ -436,60 +412,18 @@ public final class EvBuffer {
         if (size < -1) {
             throw new IllegalArgumentException("size must be -1 (whole buffer) or >= 0, was " + size);
         }
-        long want = size == -1 ? length : size;
-        if (want > length) {
+        long want = size == -1 ? chain.length : size;
+        if (want > chain.length) {
             return null;
         }
         if (want == 0) {
             return ByteBuffer.allocate(0);
         }
-        Chunk h = head;
-        if (h.length() >= want) {
-            return ByteBuffer.wrap(h.data, h.off, (int) want).slice();
+        if (want > ChunkChain.MAX_ARRAY_SIZE) {
+            throw new IllegalArgumentException("size must be <= " + ChunkChain.MAX_ARRAY_SIZE + " to fit one array, was " + want);
         }
-        if (want > MAX_ARRAY_SIZE) {
-            throw new IllegalArgumentException("size must be <= " + MAX_ARRAY_SIZE + " to fit one array, was " + want);
-        }
-        int total = (int) want;
-        Chunk target;
-        Chunk src;
-        if (h.data.length - h.off >= total) {
-            target = h;
-            src = h.next;
-        } else if (h.data.length >= total) {
-            int len = h.length();
-            System.arraycopy(h.data, h.off, h.data, 0, len);
-            h.off = 0;
-            h.end = len;
-            target = h;
-            src = h.next;
-        } else {
-            target = total <= CHUNK_SIZE ? pool.take() : new Chunk(new byte[total]);
-            src = h;
-        }
-        int need = total - target.length();
-        while (need > 0) {
-            int len = src.length();
-            if (len <= need) {
-                System.arraycopy(src.data, src.off, target.data, target.end, len);
-                target.end += len;
-                need -= len;
-                Chunk next = src.next;
-                pool.give(src);
-                src = next;
-            } else {
-                System.arraycopy(src.data, src.off, target.data, target.end, need);
-                target.end += need;
-                src.off += need;
-                need = 0;
-            }
-        }
-        target.next = src;
-        head = target;
-        if (src == null) {
-            tail = target;
-        }
-        return ByteBuffer.wrap(target.data, target.off, total).slice();
+        touched();
+        return chain.pullup((int) want);
     }
 
     /**
@@ -514,57 +448,9 @@ public final class EvBuffer {
         Objects.requireNonNull(what, "what must not be null");
         checkNonNegative("start", start);
         if (what.length == 0) {
-            return start <= length ? start : -1;
+            return start <= chain.length ? start : -1;
         }
-        long last = length - what.length; // last position where a match can start
-        if (start > last) {
-            return -1;
-        }
-        Chunk c = head;
-        long base = 0; // position of c.data[c.off]
-        while (base + c.length() <= start) {
-            base += c.length();
-            c = c.next;
-        }
-        byte first = what[0];
-        int i = c.off + (int) (start - base);
-        while (true) {
-            // scan only up to the last possible start position
-            int stop = (int) Math.min(c.end, c.off + (last - base) + 1);
-            byte[] d = c.data;
-            for (; i < stop; i++) {
-                if (d[i] == first && matchesAt(c, i, what)) {
-                    return base + (i - c.off);
-                }
-            }
-            if (stop < c.end) {
-                return -1;
-            }
-            base += c.length();
-            c = c.next;
-            if (c == null) {
-                return -1;
-            }
-            i = c.off;
-        }
-    }
-
-    /** Whether {@code what[1...]} follows {@code c.data[i]}, possibly over later chunks. */
-    private static boolean matchesAt(Chunk c, int i, byte[] what) {
-        int j = i + 1;
-        for (int k = 1; k < what.length; k++, j++) {
-            while (j == c.end) {
-                c = c.next;
-                if (c == null) {
-                    return false;
-                }
-                j = c.off;
-            }
-            if (c.data[j] != what[k]) {
-                return false;
-            }
-        }
-        return true;
+        return ChainSearch.search(chain.head, chain.length, what, start);
     }
 
     /**
@@ -585,18 +471,7 @@ public final class EvBuffer {
         if (len < -1) {
             throw new IllegalArgumentException("len must be -1 (all) or >= 0, was " + len);
         }
-        long want = len == -1 ? length : Math.min(len, length);
-        int count = 0;
-        long covered = 0;
-        for (Chunk c = head; c != null && covered < want; c = c.next) {
-            int n = (int) Math.min(c.length(), want - covered);
-            if (count < vecs.length) {
-                vecs[count] = ByteBuffer.wrap(c.data, c.off, n).slice().asReadOnlyBuffer();
-            }
-            count++;
-            covered += n;
-        }
-        return count;
+        return chain.peek(len == -1 ? chain.length : Math.min(len, chain.length), vecs);
     }
 
     /**
@@ -645,77 +520,20 @@ public final class EvBuffer {
      */
     public byte[] readLineBytes(EolStyle style) {
         Objects.requireNonNull(style, "style must not be null");
-        long lineLength = findEol(style);
+        long lineLength = ChainSearch.findEol(chain.head, style);
         if (lineLength < 0) {
             return null;
         }
-        if (lineLength > MAX_ARRAY_SIZE) {
+        if (lineLength > ChunkChain.MAX_ARRAY_SIZE) {
             throw new IllegalStateException("line of " + lineLength + " bytes does not fit one array");
         }
         byte[] line = new byte[(int) lineLength];
-        copy(line, 0, line.length);
-        long before = length;
-        long drained = lineLength + eolLength;
-        drainChunks(drained);
+        chain.copy(line, 0, line.length);
+        long before = chain.length;
+        long drained = lineLength + ChainSearch.eolLength(chain.head, lineLength, style);
+        chain.drain(drained);
         changed(before, 0, drained);
         return line;
-    }
-
-    /**
-     * The length of the first line ending in {@code style}, or -1 if there is no complete line;
-     * sets {@link #eolLength}.
-     */
-    private long findEol(EolStyle style) {
-        boolean any = style == EolStyle.ANY;
-        byte target = style == EolStyle.NUL ? 0 : LF;
-        int prev = -1; // the byte before the current one, -1 at the start
-        long pos = 0;
-        for (Chunk c = head; c != null; c = c.next) {
-            byte[] d = c.data;
-            for (int i = c.off; i < c.end; i++, pos++) {
-                byte b = d[i];
-                if (any ? (b == CR || b == LF) : b == target) {
-                    switch (style) {
-                        case ANY:
-                            eolLength = crlfRun(c, i);
-                            return pos;
-                        case CRLF:
-                            eolLength = prev == CR ? 2 : 1;
-                            return pos - (eolLength - 1);
-                        case CRLF_STRICT:
-                            if (prev == CR) {
-                                eolLength = 2;
-                                return pos - 1;
-                            }
-                            break;
-                        default: // LF, NUL
-                            eolLength = 1;
-                            return pos;
-                    }
-                }
-                prev = b;
-            }
-        }
-        return -1;
-    }
-
-    /** How many CR/LF bytes run from {@code c.data[i]} on, over later chunks too. */
-    private static int crlfRun(Chunk c, int i) {
-        int n = 0;
-        while (c != null) {
-            for (; i < c.end; i++) {
-                byte b = c.data[i];
-                if (b != CR && b != LF) {
-                    return n;
-                }
-                n++;
-            }
-            c = c.next;
-            if (c != null) {
-                i = c.off;
-            }
-        }
-        return n;
     }
 
     // ------------------------------------------------------------------ callbacks
@@ -759,26 +577,39 @@ public final class EvBuffer {
     /** A short description: {@code "EvBuffer[length=N, chunks=M]"}. */
     @Override
     public String toString() {
-        return "EvBuffer[length=" + length + ", chunks=" + chunkCount() + "]";
+        return "EvBuffer[length=" + chain.length + ", chunks=" + chain.chunkCount() + "]";
     }
 
     // ------------------------------------------------------------------ internals
 
-    /** How many chunks hold the bytes (for tests and {@link #toString()}). */
+    /** How many chunks hold the bytes (for tests). */
     int chunkCount() {
-        int n = 0;
-        for (Chunk c = head; c != null; c = c.next) {
-            n++;
-        }
-        return n;
+        return chain.chunkCount();
     }
 
     /** The pool this buffer takes chunks from and gives drained chunks back to. */
     ChunkPool pool() {
-        return pool;
+        return chain.pool;
+    }
+
+    private Reservation reservation() {
+        Reservation r = reservation;
+        if (r == null) {
+            r = new Reservation(chain);
+            reservation = r;
+        }
+        return r;
+    }
+
+    /** Ends the reservation, if any: the buffer changed, or is about to. */
+    private void touched() {
+        if (reservation != null) {
+            reservation.cancel();
+        }
     }
 
     private void changed(long before, long added, long deleted) {
+        touched();
         ChangeHook h = hook;
         if (h != null) {
             h.onChange(this, before, added, deleted);
@@ -802,91 +633,6 @@ public final class EvBuffer {
         return false;
     }
 
-    /** Appends a copy without firing callbacks. */
-    private void append(byte[] src, int off, int len) {
-        length += len;
-        Chunk t = tail;
-        if (t != null) {
-            int k = Math.min(t.data.length - t.end, len);
-            System.arraycopy(src, off, t.data, t.end, k);
-            t.end += k;
-            off += k;
-            len -= k;
-        }
-        while (len > 0) {
-            Chunk c = newChunk(len);
-            int k = Math.min(c.data.length, len);
-            System.arraycopy(src, off, c.data, 0, k);
-            c.end = k;
-            link(c);
-            off += k;
-            len -= k;
-        }
-    }
-
-    /** Links the non-empty chain {@code first..last} holding {@code n} bytes after the tail. */
-    private void appendChain(Chunk first, Chunk last, long n) {
-        if (tail == null) {
-            head = first;
-        } else {
-            tail.next = first;
-        }
-        tail = last;
-        length += n;
-    }
-
-    private void link(Chunk c) {
-        if (tail == null) {
-            head = c;
-        } else {
-            tail.next = c;
-        }
-        tail = c;
-    }
-
-    /**
-     * A new empty chunk for {@code need} more bytes: always a pooled standard one. Large adds
-     * become chains of standard chunks, which return to the pool when drained, so streaming big
-     * writes allocates nothing once warm (a 16 KiB chunk per write would).
-     */
-    private Chunk newChunk(int need) {
-        return pool.take();
-    }
-
-    /** Copies {@code min(len, length)} bytes from the front without draining; returns the count. */
-    private int copy(byte[] dst, int off, int len) {
-        int n = (int) Math.min(len, length);
-        int left = n;
-        for (Chunk c = head; left > 0; c = c.next) {
-            int k = Math.min(c.length(), left);
-            System.arraycopy(c.data, c.off, dst, off, k);
-            off += k;
-            left -= k;
-        }
-        return n;
-    }
-
-    /** Drops {@code n} (0 &lt; n &lt;= length) bytes from the front without firing callbacks. */
-    private void drainChunks(long n) {
-        length -= n;
-        Chunk c = head;
-        while (n > 0) {
-            int len = c.length();
-            if (len > n) {
-                c.off += (int) n;
-                break;
-            }
-            n -= len;
-            Chunk next = c.next;
-            pool.give(c);
-            c = next;
-        }
-        head = c;
-        if (c == null) {
-            tail = null;
-        }
-    }
-
     private static void checkRange(String name, byte[] array, int off, int len) {
         if (array == null) { // no requireNonNull: its message would be built on every call
             throw new NullPointerException(name + " must not be null");
@@ -894,6 +640,12 @@ public final class EvBuffer {
         if ((off | len) < 0 || len > array.length - off) {
             throw new IndexOutOfBoundsException("off and len must satisfy 0 <= off, 0 <= len, off + len <= "
                     + name + ".length (" + array.length + "), were off=" + off + ", len=" + len);
+        }
+    }
+
+    private static void checkReservable(int atLeast) {
+        if (atLeast < 1 || atLeast > ChunkChain.MAX_ARRAY_SIZE) {
+            throw new IllegalArgumentException("atLeast must be between 1 and " + ChunkChain.MAX_ARRAY_SIZE + ", was " + atLeast);
         }
     }
 

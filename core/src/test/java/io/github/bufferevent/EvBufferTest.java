@@ -104,6 +104,17 @@ class EvBufferTest {
         }
     }
 
+    /** The JVM's per-thread allocation counter, or null where it has none. */
+    static com.sun.management.ThreadMXBean threadMxBean() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean) {
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            if (mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled()) {
+                return mx;
+            }
+        }
+        return null;
+    }
+
     static byte[] randomBytes(Random rnd, int n) {
         byte[] b = new byte[n];
         rnd.nextBytes(b);
@@ -918,16 +929,6 @@ class EvBufferTest {
         void allocationMeasurementIsAvailable() {
             assumeTrue(threadMxBean() != null, "no thread allocation accounting on this JVM");
             assertThat(threadMxBean().getCurrentThreadAllocatedBytes()).isPositive();
-        }
-
-        private com.sun.management.ThreadMXBean threadMxBean() {
-            if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean) {
-                com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-                if (mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled()) {
-                    return mx;
-                }
-            }
-            return null;
         }
     }
 
