@@ -38,7 +38,6 @@ public final class EventBase implements Executor, AutoCloseable {
     /** {@code EVLOOP_NO_EXIT_ON_EMPTY}: keep running when nothing is pending (until exit/break). */
     public static final int LOOP_NO_EXIT_ON_EMPTY = 0x04;
 
-    private static final int READ_BUFFER_SIZE = 64 * 1024;
     private static final int WRITE_VECTORS = 64;
     /** How long {@link #close()} waits for the loop to return before closing without it. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
@@ -62,8 +61,7 @@ public final class EventBase implements Executor, AutoCloseable {
     private volatile Thread loopThread;
     private volatile boolean closed;
 
-    /** Loop-thread scratch shared by every bufferevent of this base. */
-    final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    /** Loop-thread scratch for gathering writes, shared by every bufferevent of this base. */
     final ByteBuffer[] writeVectors = new ByteBuffer[WRITE_VECTORS];
 
     private final LiveSet live = new LiveSet();

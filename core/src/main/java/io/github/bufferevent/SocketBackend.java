@@ -17,6 +17,8 @@ final class SocketBackend extends BevBackend implements IoHandler {
 
     /** Writes per loop turn while the socket keeps taking whole writes (as Netty's writeSpinCount). */
     static final int WRITE_SPIN = 16;
+    /** The most one read(2) takes, whatever {@code maxSingleRead} says (as the old 64 KiB scratch buffer). */
+    static final int MAX_READ = 64 * 1024;
 
     private final ChannelRegistration registration;
     private final SocketConnector connector;
@@ -28,6 +30,8 @@ final class SocketBackend extends BevBackend implements IoHandler {
     /** The loop turn {@link #writtenThisTurn} counts for. */
     private long budgetTurn = -1;
     private long writtenThisTurn;
+    /** Where a read lands: views of the input's reserved chunk space (enough slots that reserving allocates nothing). */
+    private final ByteBuffer[] readVecs = new ByteBuffer[2 + (MAX_READ - 1) / 8192];
 
     SocketBackend(BufferEvent bev, SocketChannel channel) {
         super(bev);
@@ -231,23 +235,33 @@ final class SocketBackend extends BevBackend implements IoHandler {
         if (room <= 0) {
             return;
         }
-        ByteBuffer buf = bev.base().readBuffer;
-        buf.clear();
-        buf.limit((int) Math.min(room, buf.capacity()));
-        int n;
+        // Straight into the input's own chunk space (evbuffer_reserve_space), no scratch buffer.
+        EvBuffer in = bev.input();
+        int want = (int) Math.min(room, MAX_READ);
+        int slots = in.reserve(want, readVecs);
+        long left = want;
+        for (int i = 0; i < slots; i++) {
+            ByteBuffer v = readVecs[i];
+            if (v.remaining() > left) {
+                v.limit(v.position() + (int) left);
+            }
+            left -= v.remaining();
+        }
+        long n;
         try {
-            n = channel.read(buf);
+            n = slots == 1 ? channel.read(readVecs[0]) : channel.read(readVecs, 0, slots);
         } catch (IOException e) {
+            in.commit(0);
             bev.ioFailed(BevEvent.READING, e);
             return;
         }
         if (n < 0) {
+            in.commit(0);
             bev.eof();
             return;
         }
+        in.commit(n);
         if (n > 0) {
-            buf.flip();
-            bev.input().add(buf);
             bev.readDone(n);
         }
     }
