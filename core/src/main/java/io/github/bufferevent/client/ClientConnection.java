@@ -266,7 +266,7 @@ final class ClientConnection {
                 settings.framing.encode(r.data, out);
             }
         } catch (RuntimeException e) {
-            client.router.abandon(r, e); // the framing refused it, before adding anything
+            client.router.abandon(r, named(e, FrameTooLongException.Direction.REQUEST)); // refused before adding anything
             return;
         } finally {
             b.unlock();
@@ -291,9 +291,10 @@ final class ClientConnection {
             byte[] frame;
             try {
                 frame = settings.framing.decode(in);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException thrown) {
                 // Over the limit or garbage: what follows cannot be trusted. The exchange waiting
                 // for this reply fails with the cause, the rest as disconnected; reconnect.
+                RuntimeException e = named(thrown, FrameTooLongException.Direction.REPLY);
                 Request head = waiters.nextLive();
                 if (head != null) {
                     client.router.abandon(head, e);
@@ -377,6 +378,11 @@ final class ClientConnection {
     /** Consecutive failed attempts since this connection was last up; any thread. */
     int failedAttempts() {
         return rotation.attempt();
+    }
+
+    /** What a framing threw; a frame over its limit learns its direction, if the framing did not say. */
+    private static RuntimeException named(RuntimeException e, FrameTooLongException.Direction d) {
+        return e instanceof FrameTooLongException ? ((FrameTooLongException) e).goingIfUnknown(d) : e;
     }
 
     static String describe(InetSocketAddress a) {
