@@ -1,6 +1,7 @@
 package io.github.bufferevent.client;
 
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reconnect delays: exponential from {@code initial} by {@code multiplier}, capped at {@code max},
@@ -32,6 +33,11 @@ final class Backoff {
         this.max = max;
         this.multiplier = multiplier;
         this.jitter = jitter;
+    }
+
+    /** The delay before attempt {@code attempt} (1-based), spread at random. */
+    long nextDelayNanos(int attempt) {
+        return delayNanos(attempt, ThreadLocalRandom.current().nextDouble());
     }
 
     /** The delay before reconnect attempt {@code attempt} (1-based); {@code random} in [0, 1). */

@@ -1,34 +1,20 @@
 package io.github.bufferevent.client;
 
-import io.github.bufferevent.BevEvent;
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.BufferEventFactory;
-import io.github.bufferevent.EvBuffer;
-import io.github.bufferevent.internal.SafeLogger;
 import io.github.bufferevent.EventBase;
-import io.github.bufferevent.Instrumentation;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -55,8 +41,6 @@ import java.util.function.Consumer;
  */
 public final class BufferEventClient implements AutoCloseable {
 
-    private static final SafeLogger LOG = new SafeLogger("io.github.bufferevent.client");
-
     /** Where a client is in its life. */
     public enum State {
         /** Not started, or disconnected with reconnecting disabled. */
@@ -81,96 +65,31 @@ public final class BufferEventClient implements AutoCloseable {
         REJECT
     }
 
-    private static final int NEW = 0;
-    private static final int STARTED = 1;
-    private static final int CLOSING = 2;
-    private static final int CLOSED = 3;
-
-    final EventBase base;
-    final BufferEventFactory factory;
-    final List<InetSocketAddress> addresses;
-    final Framing framing;
-    final Backoff backoff;
-    final boolean failback;
-    final long writeBufferLowWaterMark;
+    // The client's parts, each with one job; the connections reach the package-private ones.
+    final ClientSettings settings;
     final List<Consumer<BufferEvent>> configurers = new CopyOnWriteArrayList<>();
-    private final String name;
-    private final long replyTimeoutNanos;
-    private final int maxInFlight;
-    private final PendingPolicy pendingPolicy;
-    private final long maxPendingBytes;
-    private final long writeBufferHighWaterMark;
-    private final boolean required;
-    private final ClientConnection[] connections;
-    private final ExchangeListener listener;
+    final UserCallbacks callbacks;
+    final HeldBytes held;
+    final Admission admission;
+    final RequestRouter router;
+    final ConnectionEvents events;
+    private final Lifecycle lifecycle;
+    private final ConnectionPool pool;
+    private final CallInbox inbox;
+    private final ClientShutdown shutdown;
 
-    private volatile BufferEventClientHandler handler = BufferEventClientHandler.NONE;
-    private volatile int lifecycle = NEW;
-    private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
-
-    /** Calls from other threads, in the order they returned; drained on the loop. */
-    private final ConcurrentLinkedQueue<Request> inbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private final Runnable drainTask = this::drainInbox;
-    /** Loop thread: requests waiting for a connection (none up, or all failing back). */
-    private final ArrayDeque<Request> pending = new ArrayDeque<>();
-    private boolean pendingTimerArmed;
-    /** Loop thread: the close ran; connections drain and take nothing more. */
-    private boolean closedOnLoop;
-    /** Bytes in the inbox and the pending queue: written but in no connection's output yet. */
-    private final AtomicLong queuedBytes = new AtomicLong();
-    /** Exchanges not finished on the wire: queued, pending, in flight, or timed out and still owed a reply. */
-    private final AtomicInteger outstanding = new AtomicInteger();
-    private volatile int connectedCount;
-
-    private final Object writabilityLock = new Object();
-    private volatile boolean writable = true;
-    private volatile CompletableFuture<Void> writableAgain = CompletableFuture.completedFuture(null);
-
-    private volatile long reconnects;
-    private volatile Throwable lastError;
-    private volatile Instant lastErrorAt;
-
-    private BufferEventClient(Builder b) {
-        this.base = b.base;
-        this.name = b.name;
-        this.addresses = List.copyOf(b.addresses);
-        this.framing = b.framing;
-        this.replyTimeoutNanos = b.replyTimeout == null ? 0 : b.replyTimeout.toNanos();
-        this.maxInFlight = b.maxInFlight;
-        this.pendingPolicy = b.pendingPolicy;
-        this.maxPendingBytes = b.maxPendingBytes;
-        this.writeBufferHighWaterMark = Math.max(1, Math.min(b.writeBufferHighWaterMark, maxPendingBytes));
-        this.writeBufferLowWaterMark = Math.min(b.writeBufferLowWaterMark, writeBufferHighWaterMark);
-        this.backoff = b.backoff;
-        this.failback = b.failback;
-        this.required = b.required;
-        this.listener = b.listener;
-        this.factory = b.factory.withInstrumentation(new FreedWatch(b.factory.instrumentation()));
-        this.connections = new ClientConnection[b.poolSize];
-        for (int i = 0; i < connections.length; i++) {
-            connections[i] = new ClientConnection(this, i);
-        }
-        if (b.handler != null) {
-            this.handler = b.handler;
-        }
-        base.addCloseHook(baseClosed);
-    }
-
-    /** Runs when the base closes, on the thread closing it: nothing the client holds may be left waiting. */
-    private final Runnable baseClosed = this::onBaseClosed;
-
-    private void onBaseClosed() {
-        ExchangeRejectedException why = new ExchangeRejectedException("client '" + name + "': the event base closed");
-        for (ClientConnection c : connections) {
-            c.baseClosed();
-        }
-        failPending(why);
-        drainRefused(why);
-        lifecycle = CLOSED;
-        connectedCount = 0;
-        firstConnect.completeExceptionally(new IllegalStateException("client '" + name + "': the event base closed"));
-        failWritabilityWaiters();
+    private BufferEventClient(ClientSettings settings) {
+        this.settings = settings;
+        this.callbacks = new UserCallbacks(this, settings.listener, settings.handler);
+        this.lifecycle = new Lifecycle(settings.name);
+        // The connections reach the parts below through this client when they run, not before.
+        this.pool = new ConnectionPool(this, settings);
+        this.held = new HeldBytes(settings, pool, callbacks);
+        this.admission = new Admission(settings, lifecycle, pool, held);
+        this.router = new RequestRouter(settings, pool, held, admission, callbacks);
+        this.inbox = new CallInbox(settings.base, settings.name, router::process, router::dropQueued);
+        this.shutdown = new ClientShutdown(settings, lifecycle, pool, router, inbox, held);
+        this.events = new ConnectionEvents(settings, lifecycle, pool, router, held, callbacks, shutdown);
     }
 
     /** A builder for a client named {@code name} on {@code base}. */
@@ -182,43 +101,43 @@ public final class BufferEventClient implements AutoCloseable {
 
     /** The client's name (the key under {@code bufferevent.clients}). */
     public String name() {
-        return name;
+        return settings.name;
     }
 
     /** The configured host of the first address. */
     public String host() {
-        return addresses.get(0).getHostString();
+        return settings.addresses.get(0).getHostString();
     }
 
     /** The configured port of the first address. */
     public int port() {
-        return addresses.get(0).getPort();
+        return settings.addresses.get(0).getPort();
     }
 
     /** The addresses, in the order they are tried (unresolved: resolved again on every attempt). */
     public List<InetSocketAddress> addresses() {
-        return addresses;
+        return settings.addresses;
     }
 
     /** The framing, or null when the handler reads raw bytes. */
     public Framing framing() {
-        return framing;
+        return settings.framing;
     }
 
     /** Connections in the pool. */
     public int poolSize() {
-        return connections.length;
+        return pool.size();
     }
 
     /** Attaches the application's handler (replacing the previous one); null restores the default. */
     public BufferEventClient setHandler(BufferEventClientHandler handler) {
-        this.handler = handler == null ? BufferEventClientHandler.NONE : handler;
+        callbacks.set(handler);
         return this;
     }
 
     /** The attached handler ({@link BufferEventClientHandler#NONE} until one is set). */
     public BufferEventClientHandler handler() {
-        return handler;
+        return callbacks.handler();
     }
 
     /** Adds code that adjusts every new bufferevent of this client before it connects (on the loop thread). */
@@ -235,20 +154,9 @@ public final class BufferEventClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public void connect() {
-        synchronized (firstConnect) {
-            if (lifecycle >= CLOSING) {
-                throw new IllegalStateException("client '" + name + "' is closed");
-            }
-            if (lifecycle == STARTED) {
-                return;
-            }
-            lifecycle = STARTED;
+        if (lifecycle.start()) {
+            CallInbox.runOnLoop(settings.base, pool::startAll);
         }
-        onLoop(() -> {
-            for (ClientConnection c : connections) {
-                c.start();
-            }
-        });
     }
 
     /**
@@ -259,33 +167,7 @@ public final class BufferEventClient implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (firstConnect) {
-            if (lifecycle >= CLOSING) {
-                return;
-            }
-            // Never started: no connection exists, so nothing is left to drain.
-            lifecycle = lifecycle == NEW ? CLOSED : CLOSING;
-        }
-        if (lifecycle == CLOSED) {
-            base.removeCloseHook(baseClosed);
-        }
-        firstConnect.completeExceptionally(new IllegalStateException("client '" + name + "' was closed"));
-        failWritabilityWaiters();
-        try {
-            onLoop(this::closeOnLoop);
-        } catch (RejectedExecutionException baseClosed) {
-            lifecycle = CLOSED;
-        }
-    }
-
-    private void closeOnLoop() {
-        drainInbox();
-        closedOnLoop = true;
-        failPending(new ExchangeRejectedException("client '" + name + "' was closed before this was sent"));
-        for (ClientConnection c : connections) {
-            c.close();
-        }
-        endIfAllClosed();
+        shutdown.close();
     }
 
     /**
@@ -295,13 +177,10 @@ public final class BufferEventClient implements AutoCloseable {
      */
     public boolean awaitConnected(Duration timeout) {
         try {
-            firstConnect.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
+            return lifecycle.awaitFirstConnect(timeout) || isConnected();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (ExecutionException | TimeoutException e) {
-            return isConnected();
         }
     }
 
@@ -310,7 +189,7 @@ public final class BufferEventClient implements AutoCloseable {
      * fails with the cause of the first failed attempt instead. A copy: completing it does nothing.
      */
     public CompletableFuture<Void> whenFirstConnected() {
-        return firstConnect.copy();
+        return lifecycle.whenFirstConnected();
     }
 
     // ------------------------------------------------------------------ writing
@@ -330,11 +209,11 @@ public final class BufferEventClient implements AutoCloseable {
     public void write(byte[] data, int off, int len) {
         Objects.requireNonNull(data, "data");
         Objects.checkFromIndexSize(off, len, data.length);
-        RuntimeException refused = admit(len, false);
+        RuntimeException refused = admission.admit(len, false);
         if (refused != null) {
             throw refused;
         }
-        submit(new Request(Request.WRITE, Arrays.copyOfRange(data, off, off + len), null, 0, 0));
+        inbox.submit(new Request(Request.WRITE, Arrays.copyOfRange(data, off, off + len), null, 0, 0));
     }
 
     /** Writes {@code text} as UTF-8; see {@link #write(byte[])}. */
@@ -356,16 +235,16 @@ public final class BufferEventClient implements AutoCloseable {
     public CompletableFuture<Void> send(byte[] frame) {
         requireFraming("send");
         Objects.requireNonNull(frame, "frame");
-        RuntimeException unencodable = checkFrame(frame);
+        RuntimeException unencodable = admission.checkFrame(frame);
         if (unencodable != null) {
             return CompletableFuture.failedFuture(unencodable);
         }
-        RuntimeException refused = admit(frame.length, false);
+        RuntimeException refused = admission.admit(frame.length, false);
         if (refused != null) {
             throw refused;
         }
-        LoopSafeFuture<byte[]> sent = new LoopSafeFuture<>(base);
-        submit(new Request(Request.SEND, frame.clone(), sent, 0, 0));
+        LoopSafeFuture<byte[]> sent = new LoopSafeFuture<>(settings.base);
+        inbox.submit(new Request(Request.SEND, frame.clone(), sent, 0, 0));
         return sent.thenApply(x -> null);
     }
 
@@ -393,370 +272,35 @@ public final class BufferEventClient implements AutoCloseable {
     }
 
     private CompletableFuture<byte[]> exchange0(byte[] request) {
-        LoopSafeFuture<byte[]> reply = new LoopSafeFuture<>(base);
+        LoopSafeFuture<byte[]> reply = new LoopSafeFuture<>(settings.base);
         long now = System.nanoTime();
-        Object context = listenerStarted();
-        RuntimeException refused = checkFrame(request);
+        Object context = callbacks.exchangeStarted();
+        RuntimeException refused = admission.checkFrame(request);
         if (refused == null) {
-            refused = admit(request.length, true);
+            refused = admission.admit(request.length, true);
         }
         if (refused != null) {
-            listenerEnded(context, refused, now);
+            callbacks.exchangeEnded(context, refused, now);
             reply.completeExceptionally(refused);
             return reply;
         }
-        Request r = new Request(Request.EXCHANGE, request, reply, now, replyTimeoutNanos == 0 ? 0 : now + replyTimeoutNanos);
+        Request r = new Request(Request.EXCHANGE, request, reply, now,
+                settings.replyTimeoutNanos == 0 ? 0 : now + settings.replyTimeoutNanos);
         r.context = context;
-        submit(r);
+        inbox.submit(r);
         return reply;
     }
 
-    private Object listenerStarted() {
-        if (listener == ExchangeListener.NONE) {
-            return null;
-        }
-        try {
-            return listener.started(this);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
-            return null;
-        }
-    }
-
-    private void listenerEnded(Object context, Throwable error, long startNanos) {
-        if (listener == ExchangeListener.NONE) {
-            return;
-        }
-        try {
-            listener.ended(this, context, ExchangeOutcome.of(error), error, System.nanoTime() - startNanos);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "the exchange listener of client '" + name + "' threw", e);
-        }
-    }
-
-    /** What the framing would refuse {@code frame} with, found on the caller's thread (built-in framings), or null. */
-    private RuntimeException checkFrame(byte[] frame) {
-        if (framing instanceof FrameCheck) {
-            try {
-                ((FrameCheck) framing).check(frame);
-            } catch (IllegalArgumentException | FrameTooLongException e) {
-                return e;
-            }
-        }
-        return null;
-    }
-
     private void requireFraming(String call) {
-        if (framing == null) {
-            throw new IllegalStateException(call + "() needs a framing; client '" + name + "' has none (set one with "
-                    + "Builder.framing, or bufferevent.clients." + name + ".framing.type)");
+        if (settings.framing == null) {
+            throw new IllegalStateException(call + "() needs a framing; client '" + name() + "' has none (set one with "
+                    + "Builder.framing, or bufferevent.clients." + name() + ".framing.type)");
         }
     }
 
-    /**
-     * Any thread: checks a call may go ahead and reserves its bytes (and, for an exchange, its
-     * in-flight slot). Returns why it may not, or null.
-     */
-    private RuntimeException admit(int bytes, boolean exchange) {
-        int l = lifecycle;
-        if (l >= CLOSING) {
-            return new ExchangeRejectedException("client '" + name + "' is " + (l == CLOSED ? "closed" : "closing") + "; writes are refused");
-        }
-        if (pendingPolicy == PendingPolicy.REJECT && connectedCount == 0) {
-            return new ExchangeRejectedException("client '" + name + "' is not connected (pending-while-disconnected=reject)");
-        }
-        if (exchange && outstanding.incrementAndGet() > maxInFlight) {
-            outstanding.decrementAndGet();
-            return new ExchangeRejectedException("client '" + name + "' has " + maxInFlight + " exchanges outstanding, its max-in-flight");
-        }
-        while (true) {
-            long queued = queuedBytes.get();
-            long held = queued + outputBytes();
-            if (held + bytes > maxPendingBytes) {
-                if (exchange) {
-                    outstanding.decrementAndGet();
-                }
-                return new PendingLimitExceededException(name, connectedCount > 0, held, bytes, maxPendingBytes);
-            }
-            if (queuedBytes.compareAndSet(queued, queued + bytes)) {
-                if (held + bytes >= writeBufferHighWaterMark) {
-                    changeWritability(false);
-                }
-                return null;
-            }
-        }
-    }
-
-    /** Any thread: hands {@code r} to the loop, or runs it now on the loop thread (after what was handed over before). */
-    private void submit(Request r) {
-        if (base.inLoopThread()) {
-            drainInbox();
-            process(r);
-            return;
-        }
-        inbox.offer(r);
-        if (drainScheduled.compareAndSet(false, true)) {
-            try {
-                base.execute(drainTask);
-            } catch (RejectedExecutionException closed) {
-                drainScheduled.set(false);
-                ExchangeRejectedException why = new ExchangeRejectedException("client '" + name + "': the event base is closed");
-                drainRefused(why);
-                if (r.kind == Request.WRITE) {
-                    throw why; // nothing written may be dropped silently: the caller learns it here
-                }
-            }
-        }
-    }
-
-    private void drainRefused(RuntimeException why) {
-        drainScheduled.set(false);
-        Request r;
-        while ((r = inbox.poll()) != null) {
-            dropQueued(r, why);
-        }
-    }
-
-    private void drainInbox() {
-        drainScheduled.set(false);
-        Request r;
-        while ((r = inbox.poll()) != null) {
-            process(r);
-        }
-    }
-
-    /** Loop thread: to the least busy connection that takes requests, or pending. */
-    private void process(Request r) {
-        if (lifecycle >= CLOSING && closedOnLoop) {
-            // Admitted before the close, arrived after the connections began to drain: it cannot be sent.
-            if (r.kind == Request.WRITE) {
-                LOG.log(Level.WARNING, "client '" + name + "' closed: " + r.data.length + " bytes written during the close "
-                        + "could not be sent");
-            }
-            dropQueued(r, new ExchangeRejectedException("client '" + name + "' was closed before this was sent"));
-            return;
-        }
-        ClientConnection c = leastBusy();
-        if (c == null) {
-            pending.add(r);
-            if (r.deadline != 0 && !pendingTimerArmed) {
-                armPendingTimer(r.deadline);
-            }
-            return;
-        }
-        drainPendingInto(c); // older requests first: calls keep the order they returned in
-        writeTo(c, r);
-    }
-
-    /** Loop thread: puts what waits for a connection on {@code c}, oldest first, while it takes requests. */
-    private void drainPendingInto(ClientConnection c) {
-        Request r;
-        while (c.takesRequests() && (r = pending.poll()) != null) {
-            writeTo(c, r);
-        }
-    }
-
-    private void writeTo(ClientConnection c, Request r) {
-        c.write(r);
-        queuedBytes.addAndGet(-r.data.length); // after: in the output now, so heldBytes() never dips in between
-        checkWritableAgain(); // the framing may have refused it: nothing reached an output to drain later
-    }
-
-    private ClientConnection leastBusy() {
-        ClientConnection best = null;
-        for (ClientConnection c : connections) {
-            if (c.takesRequests() && (best == null || c.load() < best.load())) {
-                best = c;
-            }
-        }
-        return best;
-    }
-
-    /** Loop thread: a request leaves the client unsent; its future (if any) fails with {@code why}. */
-    private void dropQueued(Request r, Throwable why) {
-        queuedBytes.addAndGet(-r.data.length);
-        if (r.isExchange()) {
-            released(1); // counts settled before the future completes (and runs user code)
-        }
-        checkWritableAgain();
-        if (r.reply != null) {
-            complete(r, null, why);
-        }
-    }
-
-    private void failPending(Throwable why) {
-        long dropped = 0;
-        Request r;
-        while ((r = pending.poll()) != null) {
-            if (r.kind == Request.WRITE) {
-                dropped += r.data.length;
-            }
-            dropQueued(r, why);
-        }
-        if (dropped > 0) {
-            LOG.log(Level.WARNING, "client '" + name + "' closed: " + dropped + " pending bytes could not be sent");
-        }
-        checkWritableAgain();
-    }
-
-    private void armPendingTimer(long deadline) {
-        pendingTimerArmed = true;
-        base.once(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), this::onPendingTimer);
-    }
-
-    /** Loop thread: exchanges whose reply timeout passed before any connection took them fail; they were never sent. */
-    private void onPendingTimer() {
-        pendingTimerArmed = false;
-        long now = System.nanoTime();
-        long next = 0;
-        List<Request> due = null;
-        for (Iterator<Request> it = pending.iterator(); it.hasNext(); ) {
-            Request r = it.next();
-            if (r.deadline == 0) {
-                continue;
-            }
-            if (r.deadline - now <= 0) {
-                it.remove();
-                if (due == null) {
-                    due = new ArrayList<>();
-                }
-                due.add(r);
-            } else if (next == 0) {
-                next = r.deadline;
-            }
-        }
-        if (next != 0) {
-            armPendingTimer(next);
-        }
-        // Only now complete them: a continuation may call exchange() again and touch the queue.
-        if (due != null) {
-            for (Request r : due) {
-                dropQueued(r, replyTimeout(r, "a connection (none is up)"));
-            }
-        }
-    }
-
-    TimeoutException replyTimeout(Request r, String target) {
-        return new TimeoutException("no reply from " + target + " within " + TimeUnit.NANOSECONDS.toMillis(replyTimeoutNanos)
-                + " ms (client '" + name + "', reply-timeout)");
-    }
-
-    // ------------------------------------------------------------------ from the connections (loop thread)
-
-    void complete(Request r, byte[] frame, Throwable error) {
-        if (r.isExchange()) {
-            listenerEnded(r.context, error, r.startNanos);
-        }
-        if (error == null) {
-            r.reply.complete(frame);
-        } else {
-            r.reply.completeExceptionally(error);
-        }
-    }
-
-    void released(int exchanges) {
-        outstanding.addAndGet(-exchanges);
-    }
-
-    void connectionUp(ClientConnection c, int failedBefore) {
-        connectedCount++;
-        if (failedBefore > 0 || firstConnect.isDone()) {
-            reconnects++;
-            LOG.log(Level.INFO, "client '" + name + "' connection " + c.index + " connected to " + c.remoteAddress + " after "
-                    + failedBefore + " failed attempts");
-        }
-        drainPendingInto(c);
-        firstConnect.complete(null);
-        if (lifecycle >= CLOSING) {
-            c.close();
-            return;
-        }
-        try {
-            handler.onConnected(this);
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "the handler of client '" + name + "' threw in onConnected", e);
-        }
-    }
-
-    void connectionDown(ClientConnection c, int events, Throwable cause, long unsent, boolean wasConnected) {
-        if (wasConnected) {
-            connectedCount--;
-        }
-        if (cause != null) {
-            lastError = cause;
-            lastErrorAt = Instant.now();
-        }
-        if (!wasConnected && required && !firstConnect.isDone() && cause != null) {
-            firstConnect.completeExceptionally(cause);
-        }
-        if (wasConnected && unsent > 0) {
-            LOG.log(Level.WARNING, "client '" + name + "' lost connection " + c.index + " with " + unsent + " bytes not yet sent ("
-                    + BevEvent.toString(events) + (cause == null ? "" : ": " + cause) + ")");
-        }
-        checkWritableAgain();
-        if (wasConnected && events != 0) {
-            try {
-                handler.onDisconnected(this, events, cause, unsent);
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "the handler of client '" + name + "' threw in onDisconnected", e);
-            }
-        }
-        if (lifecycle >= CLOSING) {
-            endIfAllClosed();
-        }
-    }
-
-    void reconnectScheduled(ClientConnection c, boolean wasConnected, int attempt, long delayNanos, int events, Throwable cause) {
-        if (!wasConnected && connectedCount == 0 && !pending.isEmpty() && pendingPolicy == PendingPolicy.REJECT) {
-            failPending(new ExchangeRejectedException("client '" + name + "' is not connected"));
-        }
-        String message = "client '" + name + "' " + (wasConnected ? "lost its connection to " : "cannot connect to ") + c.target
-                + " (" + BevEvent.toString(events) + (cause == null ? "" : ": " + cause) + "); retrying in "
-                + TimeUnit.NANOSECONDS.toMillis(delayNanos) + " ms (attempt " + attempt + ")";
-        if (Integer.bitCount(attempt) == 1) {
-            LOG.log(Level.WARNING, message);
-        } else if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, message);
-        }
-    }
-
-    void rawInput(EvBuffer in) {
-        handler.onRead(this, in); // a throw is logged and counted by the bufferevent
-    }
-
-    void unsolicited(byte[] frame) {
-        try {
-            handler.onFrame(this, frame);
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "the handler of client '" + name + "' threw in onFrame", e);
-        }
-    }
-
+    /** Closing or closed: connections take nothing more and do not reconnect. */
     boolean closing() {
-        return lifecycle >= CLOSING;
-    }
-
-    private void endIfAllClosed() {
-        if (lifecycle < CLOSING) {
-            return;
-        }
-        for (ClientConnection c : connections) {
-            if (c.phase != ClientConnection.Phase.CLOSED && c.phase != ClientConnection.Phase.IDLE) {
-                return;
-            }
-        }
-        lifecycle = CLOSED;
-        connectedCount = 0;
-        base.removeCloseHook(baseClosed);
-    }
-
-    /** Runs {@code action} now on the loop thread (or while no loop runs), else hands it over. */
-    private void onLoop(Runnable action) {
-        if (base.inLoopThread() || base.loopThread() == null) {
-            action.run();
-        } else {
-            base.execute(action);
-        }
+        return lifecycle.closing();
     }
 
     // ------------------------------------------------------------------ writability
@@ -767,7 +311,7 @@ public final class BufferEventClient implements AutoCloseable {
      * not closing. A write while unwritable still succeeds up to {@code max-pending-bytes}.
      */
     public boolean isWritable() {
-        return writable && lifecycle < CLOSING;
+        return held.isWritable() && !lifecycle.closing();
     }
 
     /**
@@ -779,19 +323,11 @@ public final class BufferEventClient implements AutoCloseable {
      */
     public boolean awaitWritable(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        if (base.inLoopThread()) {
+        if (settings.base.inLoopThread()) {
             throw new IllegalStateException("awaitWritable would block the loop thread that drains the output; "
                     + "use whenWritable() or BufferEventClientHandler.onWritabilityChanged there");
         }
-        try {
-            writableAgain.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException | TimeoutException e) {
-            return false;
-        }
-        return isWritable();
+        return held.awaitWritable(timeout) && isWritable();
     }
 
     /**
@@ -799,140 +335,68 @@ public final class BufferEventClient implements AutoCloseable {
      * exceptionally when it closes. A copy: completing it does nothing to the client.
      */
     public CompletableFuture<Void> whenWritable() {
-        return writableAgain.copy();
-    }
-
-    /** Loop thread (and at close): writable again once what is held drained to the low mark. */
-    void checkWritableAgain() {
-        if (!writable && heldBytes() <= writeBufferLowWaterMark) {
-            changeWritability(true);
-        }
-    }
-
-    private void changeWritability(boolean now) {
-        synchronized (writabilityLock) {
-            if (writable == now) {
-                return;
-            }
-            writable = now;
-            if (now) {
-                writableAgain.complete(null);
-            } else {
-                writableAgain = new CompletableFuture<>();
-            }
-        }
-        try {
-            base.execute(notifyWritability);
-        } catch (RejectedExecutionException closed) {
-            // the base is closed: nobody is left to tell
-        }
-    }
-
-    /** Loop thread: what the handler was last told; it hears of the state as it is when the task runs, once per change. */
-    private boolean toldWritable = true;
-    private final Runnable notifyWritability = this::notifyWritability;
-
-    private void notifyWritability() {
-        boolean now = writable;
-        if (now == toldWritable) {
-            return; // flipped and flipped back before the loop got here, or already told
-        }
-        toldWritable = now;
-        try {
-            handler.onWritabilityChanged(this, now);
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "the handler of client '" + name + "' threw in onWritabilityChanged", e);
-        }
-    }
-
-    private void failWritabilityWaiters() {
-        synchronized (writabilityLock) {
-            writableAgain.completeExceptionally(new IllegalStateException("client '" + name + "' was closed"));
-        }
+        return held.whenWritable();
     }
 
     // ------------------------------------------------------------------ state, any thread
 
     /** The current state. */
     public State state() {
-        int l = lifecycle;
-        if (l == CLOSED) {
-            return State.CLOSED;
+        switch (lifecycle.value()) {
+            case Lifecycle.CLOSED:
+                return State.CLOSED;
+            case Lifecycle.CLOSING:
+                return State.CLOSING;
+            case Lifecycle.NEW:
+                return State.STOPPED;
+            default:
+                return pool.state();
         }
-        if (l == CLOSING) {
-            return State.CLOSING;
-        }
-        if (l == NEW) {
-            return State.STOPPED;
-        }
-        if (connectedCount > 0) {
-            return State.CONNECTED;
-        }
-        boolean backingOff = false;
-        for (ClientConnection c : connections) {
-            ClientConnection.Phase p = c.phase;
-            if (p == ClientConnection.Phase.CONNECTING || p == ClientConnection.Phase.CONNECTED) {
-                return State.CONNECTING;
-            }
-            backingOff |= p == ClientConnection.Phase.BACKOFF;
-        }
-        return backingOff ? State.BACKOFF : State.STOPPED;
     }
 
     /** Whether at least one connection is up. */
     public boolean isConnected() {
-        return lifecycle == STARTED && connectedCount > 0;
+        return lifecycle.value() == Lifecycle.STARTED && pool.connected() > 0;
     }
 
     /** Connections up now. */
     public int connectedConnections() {
-        return connectedCount;
+        return pool.connected();
     }
 
     /** Consecutive failed attempts of the first connection since it was last up (0 when up). */
     public int reconnectAttempt() {
-        return connections[0].attempt;
+        return pool.first().failedAttempts();
     }
 
     /** Successful reconnects (connects after the first) so far. */
     public long reconnects() {
-        return reconnects;
+        return events.reconnects();
     }
 
     /** The last connection error, or null. */
     public Throwable lastError() {
-        return lastError;
+        return events.lastError();
     }
 
     /** When the last error happened, or null. */
     public Instant lastErrorAt() {
-        return lastErrorAt;
+        return events.lastErrorAt();
     }
 
     /** Since when the first connection that is up has been up, or null. */
     public Instant connectedSince() {
-        for (ClientConnection c : connections) {
-            Instant since = c.connectedSince;
-            if (since != null) {
-                return since;
-            }
-        }
-        return null;
+        return pool.connectedSince();
     }
 
     /** The peer of the first connection that is (or was last) up, or null. */
     public SocketAddress remoteAddress() {
-        for (ClientConnection c : connections) {
-            if (c.remoteAddress != null) {
-                return c.remoteAddress;
-            }
-        }
-        return null;
+        return pool.remoteAddress();
     }
 
     /** Bytes written while no connection took them, waiting (a snapshot). */
     public long pendingBytes() {
-        return queuedBytes.get();
+        return held.queued();
     }
 
     /**
@@ -940,68 +404,37 @@ public final class BufferEventClient implements AutoCloseable {
      * while the loop moves a request into an output it may be counted in both, never in neither).
      */
     public long heldBytes() {
-        return queuedBytes.get() + outputBytes();
-    }
-
-    private long outputBytes() {
-        long sum = 0;
-        for (ClientConnection c : connections) {
-            BufferEvent b = c.published;
-            if (b != null) {
-                sum += b.bufferedOutput();
-            }
-        }
-        return sum;
+        return held.held();
     }
 
     /** Exchanges outstanding: waiting to be sent, in flight, or timed out and still owed a reply. */
     public int exchangesInFlight() {
-        return outstanding.get();
+        return admission.outstanding();
     }
 
     /** Input bytes buffered on the connections. */
     public long bufferedInput() {
-        long sum = 0;
-        for (ClientConnection c : connections) {
-            BufferEvent b = c.published;
-            if (b != null) {
-                sum += b.bufferedInput();
-            }
-        }
-        return sum;
+        return pool.inputBytes();
     }
 
     /** Output bytes buffered on the connections (not counting {@link #pendingBytes()}). */
     public long bufferedOutput() {
-        return outputBytes();
+        return pool.outputBytes();
     }
 
     /** The bufferevents of the connections that have one now (a snapshot, for diagnostics). */
     public List<BufferEvent> bufferEvents() {
-        List<BufferEvent> list = new ArrayList<>(connections.length);
-        for (ClientConnection c : connections) {
-            BufferEvent b = c.published;
-            if (b != null) {
-                list.add(b);
-            }
-        }
-        return list;
+        return pool.bufferEvents();
     }
 
     /** The bufferevent of the first connection, or null (for diagnostics and advanced use). */
     public BufferEvent bufferEvent() {
-        return connections[0].published;
+        return pool.first().published;
     }
 
     /** A snapshot of each pooled connection, for health and diagnostics. */
     public List<ConnectionInfo> connections() {
-        List<ConnectionInfo> list = new ArrayList<>(connections.length);
-        for (ClientConnection c : connections) {
-            BufferEvent b = c.published;
-            list.add(new ConnectionInfo(c.index, c.phase.name(), c.target, c.remoteAddress, c.connectedSince, c.inFlight,
-                    b == null ? 0 : b.bufferedOutput(), c.attempt));
-        }
-        return list;
+        return pool.infos();
     }
 
     /**
@@ -1022,88 +455,7 @@ public final class BufferEventClient implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "BufferEventClient[" + name + " -> " + addresses + ", " + state() + "]";
-    }
-
-    /**
-     * Watches the bufferevents the client's factory makes: one freed without any event (its base
-     * closed, or its loop ended) fails what waits on its connection instead of leaving it hanging.
-     */
-    private final class FreedWatch implements Instrumentation {
-        private final Instrumentation delegate;
-
-        FreedWatch(Instrumentation delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void freed(BufferEvent bev) {
-            delegate.freed(bev);
-            if (base.isClosed()) {
-                return; // the close hook fails what waits
-            }
-            for (ClientConnection c : connections) {
-                if (c.published == bev) {
-                    // Freed by someone else (the client clears published before it frees its own):
-                    // treat it as a lost connection, on the loop.
-                    try {
-                        base.execute(() -> c.freedByOthers(bev));
-                    } catch (RejectedExecutionException closing) {
-                        // the close hook takes over
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void created(BufferEvent bev) {
-            delegate.created(bev);
-        }
-
-        @Override
-        public void connectStarted(BufferEvent bev) {
-            delegate.connectStarted(bev);
-        }
-
-        @Override
-        public void connectSucceeded(BufferEvent bev, long nanos) {
-            delegate.connectSucceeded(bev, nanos);
-        }
-
-        @Override
-        public void connectFailed(BufferEvent bev, ConnectOutcome outcome, Throwable cause, long nanos) {
-            delegate.connectFailed(bev, outcome, cause, nanos);
-        }
-
-        @Override
-        public void error(BufferEvent bev, ErrorKind kind, Throwable cause) {
-            delegate.error(bev, kind, cause);
-        }
-
-        @Override
-        public void eof(BufferEvent bev) {
-            delegate.eof(bev);
-        }
-
-        @Override
-        public void timeout(BufferEvent bev, int what) {
-            delegate.timeout(bev, what);
-        }
-
-        @Override
-        public void bytesRead(BufferEvent bev, long n) {
-            delegate.bytesRead(bev, n);
-        }
-
-        @Override
-        public void bytesWritten(BufferEvent bev, long n) {
-            delegate.bytesWritten(bev, n);
-        }
-
-        @Override
-        public void loopTurn(EventBase b, long nanos) {
-            delegate.loopTurn(b, nanos);
-        }
+        return "BufferEventClient[" + name() + " -> " + addresses() + ", " + state() + "]";
     }
 
     /**
@@ -1111,23 +463,23 @@ public final class BufferEventClient implements AutoCloseable {
      * the exception. Not thread-safe: use on one thread, then {@link #build()}.
      */
     public static final class Builder {
-        private final EventBase base;
-        private final String name;
-        private BufferEventFactory factory;
-        private final List<InetSocketAddress> addresses = new ArrayList<>();
-        private Framing framing;
-        private Duration replyTimeout = Duration.ofSeconds(5);
-        private int maxInFlight = 10_000;
-        private int poolSize = 1;
-        private boolean failback = true;
-        private PendingPolicy pendingPolicy = PendingPolicy.BUFFER;
-        private long maxPendingBytes = 1024 * 1024;
-        private long writeBufferHighWaterMark = 64 * 1024;
-        private long writeBufferLowWaterMark = 32 * 1024;
-        private Backoff backoff = new Backoff(true, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.2);
-        private boolean required;
-        private BufferEventClientHandler handler;
-        private ExchangeListener listener = ExchangeListener.NONE;
+        final EventBase base;
+        final String name;
+        BufferEventFactory factory;
+        final List<InetSocketAddress> addresses = new ArrayList<>();
+        Framing framing;
+        Duration replyTimeout = Duration.ofSeconds(5);
+        int maxInFlight = 10_000;
+        int poolSize = 1;
+        boolean failback = true;
+        PendingPolicy pendingPolicy = PendingPolicy.BUFFER;
+        long maxPendingBytes = 1024 * 1024;
+        long writeBufferHighWaterMark = 64 * 1024;
+        long writeBufferLowWaterMark = 32 * 1024;
+        Backoff backoff = new Backoff(true, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.2);
+        boolean required;
+        BufferEventClientHandler handler;
+        ExchangeListener listener = ExchangeListener.NONE;
 
         private Builder(EventBase base, String name) {
             this.base = Objects.requireNonNull(base, "base");
@@ -1176,10 +528,7 @@ public final class BufferEventClient implements AutoCloseable {
             if (host.isBlank()) {
                 throw new IllegalArgumentException("host must not be blank");
             }
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("port must be in 1..65535, was " + port);
-            }
-            return InetSocketAddress.createUnresolved(host.trim(), port);
+            return InetSocketAddress.createUnresolved(host.trim(), ClientSettings.inRange("port", port, 1, 65535));
         }
 
         /** The framing for {@code send}/{@code exchange}; null (the default) hands raw bytes to the handler's onRead. */
@@ -1199,19 +548,13 @@ public final class BufferEventClient implements AutoCloseable {
 
         /** Most exchanges outstanding at once (default 10000); beyond, exchanges are refused at once. */
         public Builder maxInFlight(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxInFlight must be >= 1, was " + max);
-            }
-            this.maxInFlight = max;
+            this.maxInFlight = (int) ClientSettings.atLeast("maxInFlight", max, 1);
             return this;
         }
 
         /** Connections in the pool (default 1, at most 64); an exchange goes to the one with the fewest in flight. */
         public Builder poolSize(int size) {
-            if (size < 1 || size > 64) {
-                throw new IllegalArgumentException("poolSize must be in 1..64, was " + size);
-            }
-            this.poolSize = size;
+            this.poolSize = ClientSettings.inRange("poolSize", size, 1, 64);
             return this;
         }
 
@@ -1229,18 +572,13 @@ public final class BufferEventClient implements AutoCloseable {
 
         /** Most unsent bytes the client holds: pending plus the connections' output (default 1 MiB). */
         public Builder maxPendingBytes(long bytes) {
-            if (bytes < 0) {
-                throw new IllegalArgumentException("maxPendingBytes must be >= 0, was " + bytes);
-            }
-            this.maxPendingBytes = bytes;
+            this.maxPendingBytes = ClientSettings.atLeast("maxPendingBytes", bytes, 0);
             return this;
         }
 
         /** Unwritable at {@code high} bytes held, writable again at {@code low} (defaults 64 KiB, 32 KiB; capped at maxPendingBytes). */
         public Builder writeBufferWaterMarks(long low, long high) {
-            if (high < 1) {
-                throw new IllegalArgumentException("write buffer high water mark must be >= 1, was " + high);
-            }
+            ClientSettings.atLeast("write buffer high water mark", high, 1);
             if (low < 0 || low > high) {
                 throw new IllegalArgumentException("write buffer low water mark must be in 0.." + high + " (the high mark), was " + low);
             }
@@ -1286,11 +624,7 @@ public final class BufferEventClient implements AutoCloseable {
             if (addresses.isEmpty()) {
                 throw new IllegalStateException("client '" + name + "' needs an address (address(host, port) or addresses(list))");
             }
-            if (factory == null) {
-                factory = BufferEventFactory.builder(base).options(io.github.bufferevent.BevOption.THREADSAFE,
-                        io.github.bufferevent.BevOption.CLOSE_ON_FREE).build();
-            }
-            return new BufferEventClient(this);
+            return new BufferEventClient(new ClientSettings(this));
         }
     }
 }

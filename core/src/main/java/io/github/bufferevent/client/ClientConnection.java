@@ -3,6 +3,7 @@ package io.github.bufferevent.client;
 import io.github.bufferevent.BevEvent;
 import io.github.bufferevent.BevFlush;
 import io.github.bufferevent.BufferEvent;
+import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.Ev;
 import io.github.bufferevent.EvBuffer;
 import io.github.bufferevent.internal.SafeLogger;
@@ -11,21 +12,16 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * One connection of a {@link BufferEventClient}'s pool: its bufferevent, the exchanges on its
- * wire in order (replies match them first in, first out), its reply timer, and its own
- * reconnecting: addresses tried in order, moving on at once after a failed attempt, backing off
- * after a whole round failed, and (with failback) moving back to the first address once it
- * answers again.
+ * One connection of a {@link BufferEventClient}'s pool: its bufferevent and its life (connect,
+ * lose, reconnect, fail back, drain at close). The exchanges on its wire are
+ * {@link InFlightExchanges}; which address it tries and when, {@link AddressRotation}; the probe
+ * of the first address while it is on a later one, {@link FailbackProbe}.
  *
  * <p>Threads: the loop thread only, except the volatile snapshots read by the getters.
  */
@@ -36,39 +32,37 @@ final class ClientConnection {
     enum Phase { IDLE, CONNECTING, CONNECTED, BACKOFF, CLOSED }
 
     private final BufferEventClient client;
+    private final ClientSettings settings;
+    private final BufferEventFactory factory;
     final int index;
     private final BufferEvent.ReadCallback readCallback = this::onRead;
     private final BufferEvent.WriteCallback writeCallback = this::onDrained;
     private final BufferEvent.EventCallback eventCallback = this::onEvent;
-    private final Runnable replyTimer = this::onReplyTimer;
     private final Runnable attemptTask = this::attempt;
+    private final InFlightExchanges waiters;
+    private final AddressRotation rotation;
+    private final FailbackProbe probe;
 
     volatile Phase phase = Phase.IDLE;
     private BufferEvent bev;
     volatile BufferEvent published;
-    /** Exchanges written on this connection, oldest first; the first {@link #expired} timed out. */
-    private final ArrayDeque<Request> waiters = new ArrayDeque<>();
-    private int expired;
-    private boolean timerArmed;
-    private int addressIndex;
-    volatile int attempt;
-    private boolean probing;
-    private int probeAttempt;
-    private int probeGeneration;
-    private BufferEvent probe;
     /** The client closes: this connection drains what it has and takes nothing more. */
     private boolean draining;
     /** Connected to a later address while the first answers again: take no new requests, move when idle. */
-    boolean failbackDue;
-    volatile int inFlight;
+    private boolean failbackDue;
     volatile SocketAddress remoteAddress;
     volatile Instant connectedSince;
     volatile String target;
 
-    ClientConnection(BufferEventClient client, int index) {
+    ClientConnection(BufferEventClient client, BufferEventFactory factory, int index) {
         this.client = client;
+        this.settings = client.settings;
+        this.factory = factory;
         this.index = index;
-        this.target = describe(client.addresses.get(0));
+        this.waiters = new InFlightExchanges(client, this::onReplyTimer);
+        this.rotation = new AddressRotation(settings.addresses, settings.backoff);
+        this.probe = new FailbackProbe(client, this, factory);
+        this.target = describe(settings.addresses.get(0));
     }
 
     // ------------------------------------------------------------------ connecting
@@ -84,17 +78,17 @@ final class ClientConnection {
             return;
         }
         phase = Phase.CONNECTING;
-        InetSocketAddress address = client.addresses.get(addressIndex);
+        InetSocketAddress address = rotation.current();
         target = describe(address);
         BufferEvent b = null;
         try {
-            b = client.factory.socket();
+            b = factory.socket();
             for (Consumer<BufferEvent> c : client.configurers) {
                 c.accept(b);
             }
             b.setCallbacks(readCallback, writeCallback, eventCallback);
             // The write callback runs once the output drains to the low water mark: writable again.
-            b.setWatermark(Ev.WRITE, client.writeBufferLowWaterMark, 0);
+            b.setWatermark(Ev.WRITE, settings.writeBufferLowWaterMark, 0);
             b.enable(Ev.READ);
             bev = b;
             published = b;
@@ -130,12 +124,9 @@ final class ClientConnection {
         phase = Phase.CONNECTED;
         remoteAddress = b.remoteAddress();
         connectedSince = Instant.now();
-        int failedBefore = attempt;
-        attempt = 0;
-        client.connectionUp(this, failedBefore);
-        if (addressIndex > 0 && client.failback) {
-            probeAttempt = 0;
-            scheduleFailbackProbe();
+        client.events.up(this, rotation.connected());
+        if (!rotation.onFirst() && settings.failback) {
+            probe.start();
         }
     }
 
@@ -173,30 +164,19 @@ final class ClientConnection {
         failWaiters(new IllegalStateException("the event base closed"));
         phase = Phase.CLOSED;
         connectedSince = null;
-        BufferEvent p = probe;
-        probe = null;
-        if (p != null) {
-            p.free();
-        }
+        probe.cancel();
     }
 
     private void failWaiters(Throwable cause) {
-        int n = waiters.size();
-        if (n == 0) {
+        List<Request> failed = waiters.clear(); // counts settled before any future completes (and runs user code)
+        if (failed.isEmpty()) {
             return;
         }
         DisconnectedException lost = new DisconnectedException("connection " + index + " of client '" + client.name() + "' to "
-                + target + " was lost with " + (n - expired) + " exchanges in flight"
+                + target + " was lost with " + failed.size() + " exchanges in flight"
                 + (cause == null ? "" : ": " + cause), cause);
-        List<Request> failed = new ArrayList<>(waiters);
-        waiters.clear();
-        expired = 0;
-        inFlight = 0;
-        client.released(n); // counts settled before any future completes (and runs user code)
         for (Request r : failed) {
-            if (!r.expired) {
-                client.complete(r, null, lost);
-            }
+            client.router.complete(r, null, lost);
         }
     }
 
@@ -206,28 +186,25 @@ final class ClientConnection {
         if (client.closing()) {
             phase = Phase.CLOSED; // before connectionDown, which ends the client once every connection is closed
         }
-        client.connectionDown(this, events, cause, unsent, wasConnected);
+        client.events.down(this, events, cause, unsent, wasConnected);
         if (client.closing()) {
             phase = Phase.CLOSED;
             return;
         }
-        if (!client.backoff.enabled) {
+        if (!settings.backoff.enabled) {
             phase = Phase.IDLE;
             return;
         }
-        if (!wasConnected && addressIndex + 1 < client.addresses.size()) {
-            addressIndex++; // fail over to the next address at once
-            phase = Phase.BACKOFF;
-            client.base.execute(attemptTask);
+        if (rotation.failOver(wasConnected)) {
+            phase = Phase.BACKOFF; // fail over to the next address at once
+            settings.base.execute(attemptTask);
             return;
         }
-        addressIndex = 0;
-        int n = ++attempt;
-        long delay = client.backoff.delayNanos(n, ThreadLocalRandom.current().nextDouble());
+        long delay = rotation.backOff();
         phase = Phase.BACKOFF;
-        client.reconnectScheduled(this, wasConnected, n, delay, events, cause);
+        client.events.retryScheduled(this, wasConnected, rotation.attempt(), delay, events, cause);
         try {
-            client.base.once(Duration.ofNanos(delay), attemptTask);
+            settings.base.once(Duration.ofNanos(delay), attemptTask);
         } catch (RejectedExecutionException closed) {
             phase = Phase.CLOSED;
         }
@@ -235,57 +212,17 @@ final class ClientConnection {
 
     // ------------------------------------------------------------------ failback
 
-    private void scheduleFailbackProbe() {
-        if (probing || client.closing()) {
-            return;
-        }
-        probing = true;
-        int n = ++probeAttempt;
-        long delay = client.backoff.delayNanos(n, ThreadLocalRandom.current().nextDouble());
-        try {
-            client.base.once(Duration.ofNanos(delay), this::probeFirstAddress);
-        } catch (RejectedExecutionException closed) {
-            probing = false;
-        }
+    /** Whether an answer of the first address would still move this connection there. */
+    boolean wantsFailback() {
+        return phase == Phase.CONNECTED && !rotation.onFirst() && !client.closing() && !draining;
     }
 
-    private boolean wantsFailback() {
-        return phase == Phase.CONNECTED && addressIndex > 0 && !client.closing() && !draining;
-    }
-
-    /** Tries a plain connect to the first address; its answer counts only if this connection still wants it. */
-    private void probeFirstAddress() {
-        probing = false;
-        if (!wantsFailback()) {
-            return;
-        }
-        InetSocketAddress first = client.addresses.get(0);
-        int generation = ++probeGeneration;
-        try {
-            BufferEvent p = client.factory.socket();
-            probe = p;
-            p.setCallbacks(null, null, (b, events) -> {
-                b.free();
-                if (probe == b) {
-                    probe = null;
-                }
-                if (generation != probeGeneration || !wantsFailback()) {
-                    return; // this connection moved, failed or closed meanwhile
-                }
-                if ((events & BevEvent.CONNECTED) != 0) {
-                    probeAttempt = 0;
-                    failbackDue = true;
-                    LOG.log(Level.INFO, "client '" + client.name() + "': " + describe(first) + " answers again; connection "
-                            + index + " moves back to it once its " + load() + " exchanges in flight are answered");
-                    maybeFailBack();
-                } else {
-                    scheduleFailbackProbe();
-                }
-            });
-            p.connectHostname(first.getHostString(), first.getPort());
-        } catch (Exception e) {
-            scheduleFailbackProbe();
-        }
+    /** The probe reached {@code first}: take no new requests, and move once those in flight are answered. */
+    void firstAnswersAgain(InetSocketAddress first) {
+        failbackDue = true;
+        LOG.log(Level.INFO, "client '" + client.name() + "': " + describe(first) + " answers again; connection "
+                + index + " moves back to it once its " + load() + " exchanges in flight are answered");
+        maybeFailBack();
     }
 
     /**
@@ -299,16 +236,11 @@ final class ClientConnection {
             return;
         }
         failbackDue = false;
-        int tombstones = waiters.size();
-        waiters.clear();
-        expired = 0;
-        inFlight = 0;
-        client.released(tombstones);
+        waiters.clear(); // tombstones only
         dropBufferEvent();
-        addressIndex = 0;
-        attempt = 0;
+        rotation.backToFirst();
         phase = Phase.CONNECTING;
-        client.connectionDown(this, 0, null, 0, true); // events 0: a planned move, not a disconnect for the handler
+        client.events.down(this, 0, null, 0, true); // events 0: a planned move, not a disconnect for the handler
         attempt();
     }
 
@@ -319,7 +251,7 @@ final class ClientConnection {
     }
 
     int load() {
-        return waiters.size() - expired;
+        return waiters.live();
     }
 
     /** Loop thread: puts {@code r} on the wire (its bufferevent's output) and, for an exchange, in line for a reply. */
@@ -331,25 +263,16 @@ final class ClientConnection {
             if (r.kind == Request.WRITE) {
                 out.add(r.data);
             } else {
-                client.framing.encode(r.data, out);
+                settings.framing.encode(r.data, out);
             }
         } catch (RuntimeException e) {
-            if (r.isExchange()) {
-                client.released(1);
-            }
-            if (r.reply != null) {
-                client.complete(r, null, e); // the framing refused it, before adding anything
-            }
+            client.router.abandon(r, named(e, FrameTooLongException.Direction.REQUEST)); // refused before adding anything
             return;
         } finally {
             b.unlock();
         }
         if (r.isExchange()) {
             waiters.add(r);
-            inFlight = waiters.size() - expired;
-            if (r.deadline != 0 && !timerArmed) {
-                armReplyTimer(r.deadline);
-            }
         } else if (r.reply != null) {
             r.reply.complete(null); // a send: it is on the wire
         }
@@ -360,21 +283,21 @@ final class ClientConnection {
             return;
         }
         EvBuffer in = b.input();
-        if (client.framing == null) {
-            client.rawInput(in);
+        if (settings.framing == null) {
+            client.callbacks.read(in);
             return;
         }
         while (bev == b) {
             byte[] frame;
             try {
-                frame = client.framing.decode(in);
-            } catch (RuntimeException e) {
+                frame = settings.framing.decode(in);
+            } catch (RuntimeException thrown) {
                 // Over the limit or garbage: what follows cannot be trusted. The exchange waiting
                 // for this reply fails with the cause, the rest as disconnected; reconnect.
-                Request head = nextLive();
+                RuntimeException e = named(thrown, FrameTooLongException.Direction.REPLY);
+                Request head = waiters.nextLive();
                 if (head != null) {
-                    client.released(1);
-                    client.complete(head, null, e);
+                    client.router.abandon(head, e);
                 }
                 LOG.log(Level.WARNING, "client '" + client.name() + "' closes connection " + index + " to " + target
                         + ": the reply cannot be decoded (" + e + ")");
@@ -388,34 +311,14 @@ final class ClientConnection {
         }
     }
 
-    /** Removes and returns the oldest exchange still waiting, dropping timed-out ones before it. */
-    private Request nextLive() {
-        Request r;
-        while ((r = waiters.poll()) != null) {
-            if (r.expired) {
-                expired--;
-                client.released(1);
-                continue;
-            }
-            inFlight = waiters.size() - expired;
-            return r;
-        }
-        return null;
-    }
-
     private void deliver(byte[] frame) {
-        if (waiters.isEmpty()) {
-            client.unsolicited(frame);
+        Request r = waiters.answered();
+        if (r == null) {
+            client.callbacks.frame(frame);
             return;
         }
-        Request r = waiters.poll();
-        client.released(1);
-        if (r.expired) {
-            expired--; // the reply of an exchange that timed out: dropped
-        }
-        inFlight = waiters.size() - expired; // before completing: whoever the reply wakes sees the counts settled
         if (!r.expired) {
-            client.complete(r, frame, null);
+            client.router.complete(r, frame, null); // else the reply of an exchange that timed out: dropped
         }
         if (failbackDue) {
             maybeFailBack();
@@ -424,53 +327,19 @@ final class ClientConnection {
 
     private void onDrained(BufferEvent b) {
         if (b == bev) {
-            client.checkWritableAgain();
+            client.held.checkWritableAgain();
             if (failbackDue) {
                 maybeFailBack();
             }
         }
     }
 
-    // ------------------------------------------------------------------ reply timeouts
-
-    private void armReplyTimer(long deadline) {
-        timerArmed = true;
-        client.base.once(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), replyTimer);
-    }
-
-    /**
-     * Fails the exchanges whose reply is overdue. They stay in line as tombstones: their replies
-     * may still come, and must be matched to them (and dropped), not to the next caller.
-     */
+    /** Fails the exchanges whose reply is overdue (they stay in line as tombstones). */
     private void onReplyTimer() {
-        timerArmed = false;
-        long now = System.nanoTime();
-        List<Request> due = null;
-        Iterator<Request> it = waiters.iterator();
-        for (int skip = expired; skip > 0 && it.hasNext(); skip--) {
-            it.next();
-        }
-        while (it.hasNext()) {
-            Request r = it.next();
-            if (r.deadline == 0) {
-                continue;
-            }
-            if (r.deadline - now > 0) {
-                armReplyTimer(r.deadline);
-                break;
-            }
-            r.expired = true;
-            expired++;
-            if (due == null) {
-                due = new ArrayList<>();
-            }
-            due.add(r);
-        }
-        inFlight = waiters.size() - expired;
-        // Only now complete them: a continuation may call exchange() again and touch the queue.
+        List<Request> due = waiters.expireOverdue();
         if (due != null) {
             for (Request r : due) {
-                client.complete(r, null, client.replyTimeout(r, target));
+                client.router.complete(r, null, settings.replyTimedOut(target));
             }
         }
         if (failbackDue) {
@@ -484,11 +353,7 @@ final class ClientConnection {
     void close() {
         draining = true;
         failbackDue = false;
-        BufferEvent p = probe;
-        probe = null;
-        if (p != null) {
-            p.free();
-        }
+        probe.cancel();
         BufferEvent b = bev;
         if (phase == Phase.CONNECTED && b != null) {
             try {
@@ -501,6 +366,23 @@ final class ClientConnection {
         }
         dropBufferEvent();
         phase = Phase.CLOSED;
+    }
+
+    /** A snapshot of this connection, for health and diagnostics; any thread. */
+    BufferEventClient.ConnectionInfo info() {
+        BufferEvent b = published;
+        return new BufferEventClient.ConnectionInfo(index, phase.name(), target, remoteAddress, connectedSince, waiters.inFlight(),
+                b == null ? 0 : b.bufferedOutput(), rotation.attempt());
+    }
+
+    /** Consecutive failed attempts since this connection was last up; any thread. */
+    int failedAttempts() {
+        return rotation.attempt();
+    }
+
+    /** What a framing threw; a frame over its limit learns its direction, if the framing did not say. */
+    private static RuntimeException named(RuntimeException e, FrameTooLongException.Direction d) {
+        return e instanceof FrameTooLongException ? ((FrameTooLongException) e).goingIfUnknown(d) : e;
     }
 
     static String describe(InetSocketAddress a) {

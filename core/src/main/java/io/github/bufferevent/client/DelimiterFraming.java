@@ -21,10 +21,7 @@ final class DelimiterFraming implements Framing, FrameCheck {
 
     @Override
     public void check(byte[] frame) {
-        Objects.requireNonNull(frame, "frame");
-        if (frame.length > maxLength) {
-            throw new FrameTooLongException(frame.length, maxLength);
-        }
+        FrameCheck.checkLength(frame, maxLength);
         int at = indexOf(frame, delimiter);
         if (at >= 0) {
             throw new IllegalArgumentException("frame holds the delimiter at byte " + at + ": it would be two frames on the wire, "
@@ -44,12 +41,12 @@ final class DelimiterFraming implements Framing, FrameCheck {
         long at = in.search(delimiter, 0);
         if (at < 0) {
             if (in.length() > (long) maxLength + delimiter.length - 1) {
-                throw new FrameTooLongException(in.length(), maxLength);
+                throw FrameTooLongException.reply(in.length(), maxLength);
             }
             return null;
         }
         if (at > maxLength) {
-            throw new FrameTooLongException(at, maxLength);
+            throw FrameTooLongException.reply(at, maxLength);
         }
         byte[] frame = new byte[(int) at];
         in.remove(frame);

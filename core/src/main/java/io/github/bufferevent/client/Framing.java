@@ -17,8 +17,9 @@ public interface Framing {
 
     /**
      * Appends {@code frame}, framed, to {@code out}. Must check before it writes: a frame it
-     * cannot encode throws ({@link IllegalArgumentException}, or {@link FrameTooLongException})
-     * with nothing added, since half a frame on the wire would shift every later reply.
+     * cannot encode throws ({@link IllegalArgumentException}, or {@link FrameTooLongException}
+     * going {@link FrameTooLongException.Direction#REQUEST}) with nothing added, since half a frame
+     * on the wire would shift every later reply.
      */
     void encode(byte[] frame, EvBuffer out);
 
@@ -26,8 +27,9 @@ public interface Framing {
      * Removes the next whole frame from {@code in} and returns it without its framing, or returns
      * null (taking nothing) when no whole frame has arrived yet.
      *
-     * @throws FrameTooLongException if the next frame is over the limit (the client then closes
-     *     the connection: what follows cannot be trusted)
+     * @throws FrameTooLongException going {@link FrameTooLongException.Direction#REPLY} if the next
+     *     frame is over the limit (the client then closes the connection: what follows cannot be
+     *     trusted)
      */
     byte[] decode(EvBuffer in);
 

@@ -1,7 +1,6 @@
 package io.github.bufferevent.client;
 
 import io.github.bufferevent.EvBuffer;
-import java.util.Objects;
 
 /** {@link Framing#lengthField}: an unsigned big-endian length of the payload, then the payload. Immutable. */
 final class LengthFieldFraming implements Framing, FrameCheck {
@@ -23,10 +22,7 @@ final class LengthFieldFraming implements Framing, FrameCheck {
 
     @Override
     public void check(byte[] frame) {
-        Objects.requireNonNull(frame, "frame");
-        if (frame.length > maxLength) {
-            throw new FrameTooLongException(frame.length, maxLength);
-        }
+        FrameCheck.checkLength(frame, maxLength);
     }
 
     @Override
@@ -52,7 +48,7 @@ final class LengthFieldFraming implements Framing, FrameCheck {
             length = (length << 8) | (h[i] & 0xff);
         }
         if (length > maxLength) {
-            throw new FrameTooLongException(length, maxLength);
+            throw FrameTooLongException.reply(length, maxLength);
         }
         if (in.length() < fieldBytes + length) {
             return null;

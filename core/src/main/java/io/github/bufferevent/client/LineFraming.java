@@ -33,10 +33,7 @@ final class LineFraming implements Framing, FrameCheck {
 
     @Override
     public void check(byte[] frame) {
-        Objects.requireNonNull(frame, "frame");
-        if (frame.length > maxLength) {
-            throw new FrameTooLongException(frame.length, maxLength);
-        }
+        FrameCheck.checkLength(frame, maxLength);
         for (int i = 0; i < frame.length; i++) {
             byte b = frame[i];
             if (isLineEnd(b)) {
@@ -74,12 +71,12 @@ final class LineFraming implements Framing, FrameCheck {
         if (line == null) {
             // No line end yet: more than the longest line plus its line end cannot become a valid line.
             if (in.length() > (long) maxLength + 2) {
-                throw new FrameTooLongException(in.length(), maxLength);
+                throw FrameTooLongException.reply(in.length(), maxLength);
             }
             return null;
         }
         if (line.length > maxLength) {
-            throw new FrameTooLongException(line.length, maxLength);
+            throw FrameTooLongException.reply(line.length, maxLength);
         }
         return line;
     }
@@ -109,7 +106,7 @@ final class LineFraming implements Framing, FrameCheck {
             }
         }
         if (end > MAX) {
-            throw new FrameTooLongException(end, MAX);
+            throw FrameTooLongException.reply(end, MAX);
         }
         byte[] line = new byte[(int) end];
         in.remove(line);

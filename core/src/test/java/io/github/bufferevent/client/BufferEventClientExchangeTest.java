@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.bufferevent.EolStyle;
+import io.github.bufferevent.EvBuffer;
 import io.github.bufferevent.EventBase;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -163,22 +165,74 @@ class BufferEventClientExchangeTest {
         assertThatThrownBy(() -> client.write(TestPeer.ascii("x"))).isInstanceOf(ExchangeRejectedException.class);
     }
 
-    @Test
-    void aReplyOverTheLimitFailsWithFrameTooLongAndTheClientReconnects() throws Exception {
-        TestPeer bloated = closeLater(TestPeer.start((s, in, out) -> {
+    /** A line peer that answers "big" with {@code bigReply} bytes and echoes anything else. */
+    private TestPeer bloated(int bigReply) throws IOException {
+        return closeLater(TestPeer.start((s, in, out) -> {
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
             String line;
             while ((line = r.readLine()) != null) {
-                String reply = line.equals("big") ? "x".repeat(5000) : line;
+                String reply = line.equals("big") ? "x".repeat(bigReply) : line;
                 out.write(TestPeer.ascii(reply + "\r\n"));
                 out.flush();
             }
         }));
+    }
+
+    @Test
+    void aReplyOverTheLimitFailsWithFrameTooLongAndTheClientReconnects() throws Exception {
+        TestPeer bloated = bloated(5000);
         BufferEventClient client = started(lineClient(bloated.port()));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
-        assertThat(failure(client.exchange("big"))).isInstanceOf(FrameTooLongException.class).hasMessageContaining("1024");
+        assertThat(failure(client.exchange("big"))).asInstanceOf(InstanceOfAssertFactories.throwable(FrameTooLongException.class))
+                .hasMessageStartingWith("reply frame of 5000 bytes is over the limit of 1024 bytes")
+                .extracting(FrameTooLongException::direction).isEqualTo(FrameTooLongException.Direction.REPLY);
         await().atMost(Duration.ofSeconds(10)).until(() -> bloated.accepted.get() == 2 && client.isConnected());
         assertThat(client.exchange("small").get(10, SECONDS)).isEqualTo("small");
+    }
+
+    @Test
+    void aRequestOverTheLimitFailsAsTheRequestsFaultAndTheConnectionStays() throws Exception {
+        TestPeer echo = closeLater(TestPeer.lineEcho());
+        BufferEventClient client = started(lineClient(echo.port()));
+        assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
+        assertThat(failure(client.exchange("x".repeat(2000)))).asInstanceOf(InstanceOfAssertFactories.throwable(FrameTooLongException.class))
+                .hasMessage("request frame of 2000 bytes is over the limit of 1024 bytes (framing max-frame-length); nothing was sent")
+                .extracting(FrameTooLongException::direction).isEqualTo(FrameTooLongException.Direction.REQUEST);
+        assertThat(client.exchange("after").get(10, SECONDS)).isEqualTo("after");
+        assertThat(echo.accepted.get()).isEqualTo(1);
+    }
+
+    /** A framing of one's own that throws without saying which way: the client says, from where it caught it. */
+    @Test
+    void aFramingThatDoesNotSayWhichWayHasTheClientSayIt() throws Exception {
+        TestPeer bloated = bloated(500);
+        Framing lines = Framing.line(EolStyle.CRLF, 1 << 20);
+        Framing unsaid = new Framing() {
+            @Override
+            public void encode(byte[] frame, EvBuffer out) {
+                if (frame.length > 100) {
+                    throw new FrameTooLongException(frame.length, 100);
+                }
+                lines.encode(frame, out);
+            }
+
+            @Override
+            public byte[] decode(EvBuffer in) {
+                byte[] frame = lines.decode(in);
+                if (frame != null && frame.length > 100) {
+                    throw new FrameTooLongException(frame.length, 100);
+                }
+                return frame;
+            }
+        };
+        BufferEventClient client = started(lineClient(bloated.port()).framing(unsaid));
+        assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
+        assertThat(failure(client.exchange("y".repeat(200)))).asInstanceOf(InstanceOfAssertFactories.throwable(FrameTooLongException.class))
+                .hasMessageStartingWith("request frame of 200 bytes")
+                .extracting(FrameTooLongException::direction).isEqualTo(FrameTooLongException.Direction.REQUEST);
+        assertThat(failure(client.exchange("big"))).asInstanceOf(InstanceOfAssertFactories.throwable(FrameTooLongException.class))
+                .hasMessageStartingWith("reply frame of 500 bytes")
+                .extracting(FrameTooLongException::direction).isEqualTo(FrameTooLongException.Direction.REPLY);
     }
 
     @Test

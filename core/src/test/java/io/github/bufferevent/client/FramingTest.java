@@ -2,9 +2,11 @@ package io.github.bufferevent.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.github.bufferevent.EolStyle;
 import io.github.bufferevent.EvBuffer;
+import io.github.bufferevent.client.FrameTooLongException.Direction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +17,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The built-in framings as a table: what goes on the wire, what comes back, what is refused. */
 class FramingTest {
 
-    /** CSV rows cannot hold line ends: {CR}, {LF} and {NUL} stand for them. */
+    /** CSV rows cannot hold line ends: {CR}, {LF} and {NUL} stand for them ({5} for the byte 5). */
     private static String esc(String s) {
-        return s.replace("{CR}", "\r").replace("{LF}", "\n").replace("{NUL}", "\u0000");
+        return s.replace("{CR}", "\r").replace("{LF}", "\n").replace("{NUL}", "\u0000").replace("{5}", "\u0005");
     }
 
     private static byte[] b(String s) {
@@ -145,6 +147,50 @@ class FramingTest {
         EvBuffer endless = new EvBuffer();
         endless.add(b("12345678901|"));
         assertThatThrownBy(() -> f.decode(endless)).isInstanceOf(FrameTooLongException.class);
+    }
+
+    /**
+     * Each built-in over its limit of 4, both ways: encoding a 5-byte request, and decoding what
+     * arrived (a whole 5-byte frame, or 5 bytes with no end in sight). Bytes are written as text,
+     * with {LF} for a line feed and \u0005 for the length header.
+     */
+    @ParameterizedTest(name = "{0}: {2} bytes arrived")
+    @CsvSource(textBlock = """
+            line,      12345{CR}{LF}, 7
+            line,      12345678,      8
+            length,    {5}12345,      6
+            delimiter, 12345||,       7
+            delimiter, 123456,        6
+            """)
+    void aFrameOverTheLimitSaysWhetherTheRequestOrTheReplyWasTooLong(String framing, String arrived, int bytes) {
+        Framing f = switch (framing) {
+            case "line" -> Framing.line(EolStyle.CRLF, 4);
+            case "length" -> Framing.lengthField(1, 4);
+            default -> Framing.delimiter(b("||"), 4);
+        };
+        FrameTooLongException request = catchThrowableOfType(FrameTooLongException.class, () -> f.encode(b("12345"), new EvBuffer()));
+        assertThat(request.direction()).isEqualTo(Direction.REQUEST);
+        assertThat(request.isReply()).isFalse();
+        assertThat(request).hasMessage("request frame of 5 bytes is over the limit of 4 bytes (framing max-frame-length); "
+                + "nothing was sent");
+
+        EvBuffer in = new EvBuffer();
+        in.add(b(esc(arrived)));
+        assertThat(in.length()).isEqualTo(bytes);
+        FrameTooLongException reply = catchThrowableOfType(FrameTooLongException.class, () -> f.decode(in));
+        assertThat(reply.direction()).isEqualTo(Direction.REPLY);
+        assertThat(reply.isReply()).isTrue();
+        assertThat(reply).hasMessageStartingWith("reply frame of ").hasMessageContaining("over the limit of 4 bytes");
+    }
+
+    @Test
+    void aFrameOverTheLimitWhoseFramingDidNotSayWhichWayIsUnknownUntilAClientSays() {
+        FrameTooLongException unsaid = new FrameTooLongException(7, 4);
+        assertThat(unsaid.direction()).isEqualTo(Direction.UNKNOWN);
+        assertThat(unsaid).hasMessage("frame of 7 bytes is over the limit of 4 bytes (framing max-frame-length)");
+        assertThat(unsaid.goingIfUnknown(Direction.REPLY).direction()).isEqualTo(Direction.REPLY);
+        assertThat(unsaid).hasMessageStartingWith("reply frame of 7 bytes");
+        assertThat(FrameTooLongException.request(7, 4).goingIfUnknown(Direction.REPLY).direction()).isEqualTo(Direction.REQUEST);
     }
 
     @Test

@@ -36,7 +36,7 @@ final class RespFraming implements Framing {
         int end = parse(view, 0);
         if (end < 0) {
             if (in.length() > maxLength) {
-                throw new FrameTooLongException(in.length(), maxLength);
+                throw new FrameTooLongException(FrameTooLongException.Direction.REPLY, in.length(), maxLength);
             }
             return null;
         }

@@ -90,7 +90,7 @@ class ClientsController {
         try {
             return result.get(exchangeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw requestOrReplyFailure(name, frame, e.getCause());
+            throw requestOrReplyFailure(name, e.getCause());
         } catch (TimeoutException e) {
             throw new ReplyTimeoutException("no reply from client '" + name + "' within " + exchangeTimeout.toMillis()
                     + " ms (demo.exchange-timeout)");
@@ -99,11 +99,11 @@ class ClientsController {
 
     /**
      * The exchange's failure as the API reports it. A frame over the framing's limit is the
-     * request's fault (400) when the request itself is over it (the framing refused to encode it,
-     * nothing was sent); otherwise it was the reply ({@link ApiErrors}: 502).
+     * request's fault (400) when the exception says the request was (the framing refused to encode
+     * it, nothing was sent); a reply over it is the peer's ({@link ApiErrors}: 502).
      */
-    private static Exception requestOrReplyFailure(String name, byte[] frame, Throwable cause) {
-        if (cause instanceof FrameTooLongException tooLong && frame.length > tooLong.maxLength()) {
+    private static Exception requestOrReplyFailure(String name, Throwable cause) {
+        if (cause instanceof FrameTooLongException tooLong && tooLong.direction() == FrameTooLongException.Direction.REQUEST) {
             return new BadRequestException("the request is too long for client '" + name + "': " + tooLong.getMessage());
         }
         return cause instanceof Exception e ? e : new IllegalStateException(cause);

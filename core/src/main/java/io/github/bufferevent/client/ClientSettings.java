@@ -1,0 +1,85 @@
+package io.github.bufferevent.client;
+
+import io.github.bufferevent.BevOption;
+import io.github.bufferevent.BufferEventFactory;
+import io.github.bufferevent.EventBase;
+import io.github.bufferevent.client.BufferEventClient.PendingPolicy;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The settings of one {@link BufferEventClient}, as its {@link BufferEventClient.Builder} checked
+ * them, with what follows from them: the write-buffer water marks capped at the pending limit,
+ * the reply timeout in nanoseconds (0: none), the default factory. A copy: building again with
+ * the same builder does not change a client already built.
+ *
+ * <p>Threads: any (immutable).
+ */
+final class ClientSettings {
+
+    final EventBase base;
+    final String name;
+    final List<InetSocketAddress> addresses;
+    /** Null: the handler reads raw bytes. */
+    final Framing framing;
+    final long replyTimeoutNanos;
+    final int maxInFlight;
+    final int poolSize;
+    final PendingPolicy pendingPolicy;
+    final long maxPendingBytes;
+    final long writeBufferHighWaterMark;
+    final long writeBufferLowWaterMark;
+    final Backoff backoff;
+    final boolean failback;
+    final boolean required;
+    final ExchangeListener listener;
+    /** The factory given, or one making THREADSAFE, CLOSE_ON_FREE bufferevents on the base. */
+    final BufferEventFactory factory;
+    /** The handler given, or null. */
+    final BufferEventClientHandler handler;
+
+    ClientSettings(BufferEventClient.Builder b) {
+        this.base = b.base;
+        this.name = b.name;
+        this.addresses = List.copyOf(b.addresses);
+        this.framing = b.framing;
+        this.replyTimeoutNanos = b.replyTimeout == null ? 0 : b.replyTimeout.toNanos();
+        this.maxInFlight = b.maxInFlight;
+        this.poolSize = b.poolSize;
+        this.pendingPolicy = b.pendingPolicy;
+        this.maxPendingBytes = b.maxPendingBytes;
+        this.writeBufferHighWaterMark = Math.max(1, Math.min(b.writeBufferHighWaterMark, maxPendingBytes));
+        this.writeBufferLowWaterMark = Math.min(b.writeBufferLowWaterMark, writeBufferHighWaterMark);
+        this.backoff = b.backoff;
+        this.failback = b.failback;
+        this.required = b.required;
+        this.listener = b.listener;
+        this.factory = b.factory != null ? b.factory
+                : BufferEventFactory.builder(base).options(BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE).build();
+        this.handler = b.handler;
+    }
+
+    /** How an exchange fails whose reply did not come from {@code target} within the reply timeout. */
+    TimeoutException replyTimedOut(String target) {
+        return new TimeoutException("no reply from " + target + " within " + TimeUnit.NANOSECONDS.toMillis(replyTimeoutNanos)
+                + " ms (client '" + name + "', reply-timeout)");
+    }
+
+    /** {@code value}, if it is in {@code min..max}; else an exception naming the setting, the range and the value. */
+    static int inRange(String setting, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(setting + " must be in " + min + ".." + max + ", was " + value);
+        }
+        return value;
+    }
+
+    /** {@code value}, if it is {@code min} or more; else an exception naming the setting, the bound and the value. */
+    static long atLeast(String setting, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(setting + " must be >= " + min + ", was " + value);
+        }
+        return value;
+    }
+}
