@@ -190,7 +190,7 @@ final class SocketConnector {
                         if (cause != null) {
                             attemptFailed(cause);
                         } else {
-                            succeeded();
+                            connectedAtOnce(channel);
                         }
                     }
                 } finally {
@@ -280,14 +280,37 @@ final class SocketConnector {
         }
     }
 
+    private void connectedAtOnce(SocketChannel channel) {
+        try {
+            checkNotSelfConnected(channel);
+            succeeded();
+        } catch (IOException e) {
+            attemptFailed(e);
+        }
+    }
+
     /** The selector says the channel's connect completed (or failed). */
     void onConnectReady(SocketChannel channel) {
         try {
             if (channel.finishConnect()) {
+                checkNotSelfConnected(channel);
                 succeeded();
             }
         } catch (IOException e) {
             attemptFailed(e);
+        }
+    }
+
+    /**
+     * A connect to a local port nobody listens on can, rarely, pick that very port as its own
+     * ephemeral port and "succeed" by TCP simultaneous open: the socket talks to itself. A
+     * reconnecting client retrying a down local peer hits it sooner or later. Treated as refused,
+     * as Go's dialer does.
+     */
+    private static void checkNotSelfConnected(SocketChannel channel) throws IOException {
+        SocketAddress local = channel.getLocalAddress();
+        if (local != null && local.equals(channel.getRemoteAddress())) {
+            throw new ConnectException("Connection refused: connected to itself at " + local + " (TCP self-connect; nothing listens there)");
         }
     }
 

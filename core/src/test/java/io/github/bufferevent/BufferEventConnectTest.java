@@ -123,6 +123,27 @@ class BufferEventConnectTest {
         }
     }
 
+    /**
+     * A socket connecting to its own local address "connects" by TCP simultaneous open (what a
+     * reconnecting client retrying a down local port hits now and then): reported as refused.
+     */
+    @Test
+    void aSocketThatConnectsToItselfIsRefused() throws Exception {
+        try (EventBase base = EventBase.create()) {
+            SocketChannel ch = SocketChannel.open();
+            ch.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            BufferEvent bev = BufferEvent.socket(base, ch, BevOption.CLOSE_ON_FREE);
+            List<Integer> events = new ArrayList<>();
+            bev.setCallbacks(null, null, (b, what) -> events.add(what));
+            bev.connect(ch.getLocalAddress());
+            base.dispatch();
+            assertThat(events).containsExactly(BevEvent.ERROR);
+            assertThat(bev.socketError()).isInstanceOf(ConnectException.class).hasMessageContaining("connected to itself");
+            assertThat(bev.isConnected()).isFalse();
+            bev.free();
+        }
+    }
+
     @Test
     void connectWithNullAddressAndNoConnectingChannelIsRefused() throws Exception {
         try (EventBase base = EventBase.create()) {
