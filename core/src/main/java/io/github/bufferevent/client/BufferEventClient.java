@@ -1101,6 +1101,11 @@ public final class BufferEventClient implements AutoCloseable {
         }
 
         @Override
+        public void rateLimitSuspended(BufferEvent bev, int direction) {
+            delegate.rateLimitSuspended(bev, direction);
+        }
+
+        @Override
         public void loopTurn(EventBase b, long nanos) {
             delegate.loopTurn(b, nanos);
         }
