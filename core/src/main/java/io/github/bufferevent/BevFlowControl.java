@@ -75,6 +75,10 @@ final class BevFlowControl {
         writeSuspended &= ~reason;
     }
 
+    boolean writeSuspended(int reason) {
+        return (writeSuspended & reason) != 0;
+    }
+
     /** New read watermarks; suspended by the watermark exactly when the input is at or over high. */
     void readWatermark(long low, long high, long inputLength) {
         readLow = low;

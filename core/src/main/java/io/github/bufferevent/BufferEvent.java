@@ -114,6 +114,8 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     private volatile long totalRead;
     private volatile long totalWritten;
     private volatile Instant connectedSince;
+    /** Rate limits: null until the first {@link #setRateLimit} or {@link #addToRateLimitGroup}. */
+    private volatile BevRateLimit rateLimit;
 
     private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
             Function<BufferEvent, BevBackend> backend) {
@@ -367,6 +369,72 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         return maxSingleWrite;
     }
 
+    // ------------------------------------------------------------------ rate limits
+
+    /**
+     * {@code bufferevent_set_rate_limit()}: token buckets for this bufferevent's reads and writes
+     * (see {@link EvTokenBucketCfg}); null removes them. A direction whose bucket is spent is
+     * suspended until a tick refills it. Changing the configuration keeps what the bucket holds,
+     * clipped to the new bursts. Group limits ({@link #addToRateLimitGroup}) apply as well.
+     */
+    public void setRateLimit(EvTokenBucketCfg cfg) {
+        threads.runLocked("setRateLimit", () -> {
+            if (cfg != null || rateLimit != null) {
+                rateLimits().configure(cfg);
+            }
+        });
+    }
+
+    /**
+     * {@code bufferevent_add_to_rate_limit_group()}: this bufferevent shares {@code group}'s
+     * bucket with the other members (leaving any group it was in).
+     *
+     * @throws IllegalArgumentException if the group runs on another base
+     * @throws IllegalStateException if the group was freed
+     */
+    public void addToRateLimitGroup(BevRateLimitGroup group) {
+        Objects.requireNonNull(group, "group");
+        if (group.base() != base) {
+            throw new IllegalArgumentException("group must run on this bufferevent's EventBase (" + base + "), was on " + group.base());
+        }
+        group.checkNotFreed();
+        threads.runLocked("addToRateLimitGroup", () -> rateLimits().join(group));
+    }
+
+    /** {@code bufferevent_remove_from_rate_limit_group()}: out of its group (if any), no longer held back by it. */
+    public void removeFromRateLimitGroup() {
+        threads.runLocked("removeFromRateLimitGroup", () -> {
+            if (rateLimit != null) {
+                rateLimit.leave();
+            }
+        });
+    }
+
+    /**
+     * {@code bufferevent_get_read_limit()}: bytes the own read bucket holds now (negative while it
+     * pays back an overdraft), no more than the group's share when in a group; Long.MAX_VALUE
+     * with no read limit. Any thread (a snapshot).
+     */
+    public long readLimit() {
+        BevRateLimit r = rateLimit;
+        return r == null ? Long.MAX_VALUE : r.limit(false);
+    }
+
+    /** {@code bufferevent_get_write_limit()}: as {@link #readLimit()}, for writing. Any thread (a snapshot). */
+    public long writeLimit() {
+        BevRateLimit r = rateLimit;
+        return r == null ? Long.MAX_VALUE : r.limit(true);
+    }
+
+    private BevRateLimit rateLimits() {
+        BevRateLimit r = rateLimit;
+        if (r == null) {
+            r = new BevRateLimit(this);
+            rateLimit = r;
+        }
+        return r;
+    }
+
     // ------------------------------------------------------------------ data
 
     /**
@@ -545,6 +613,9 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
             state = RELEASED;
             writes.discard();
             timeouts.cancelAll();
+            if (rateLimit != null) {
+                rateLimit.release();
+            }
             backend.destruct();
             base.removeLive(this);
             publishedInput = 0;
@@ -709,19 +780,33 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         update();
     }
 
-    /** How many bytes the backend may read now: the max single read within the read high watermark; 0 suspends reading. */
+    /**
+     * How many bytes the backend may read now: the max single read within the read high watermark
+     * and the rate limits; 0 suspends reading (for the watermark or for bandwidth).
+     */
     long readAllowance() {
         long room = flow.readRoom(maxSingleRead, input.length());
         if (room <= 0) {
             suspendRead(BevSuspend.WATERMARK);
             return 0;
         }
-        return room;
+        BevRateLimit limits = rateLimit;
+        return limits == null ? room : limits.allowance(false, room);
+    }
+
+    /** How many bytes the backend may write now under the rate limits (Long.MAX_VALUE: no limit); 0 suspends writing. */
+    long writeAllowance() {
+        BevRateLimit limits = rateLimit;
+        return limits == null ? Long.MAX_VALUE : limits.allowance(true, Long.MAX_VALUE);
     }
 
     /** The backend added {@code n} bytes to the input. */
     void readDone(long n) {
         totalRead += n;
+        BevRateLimit limits = rateLimit;
+        if (limits != null) {
+            limits.used(false, n);
+        }
         instrumentation.bytesRead(this, n);
         timeouts.readProgress();
         if (flow.readReady(input.length())) {
@@ -733,6 +818,10 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     void wrote(long n) {
         if (n > 0) {
             totalWritten += n;
+            BevRateLimit limits = rateLimit;
+            if (limits != null) {
+                limits.used(true, n);
+            }
             instrumentation.bytesWritten(this, n);
             timeouts.writeProgress();
         }
@@ -791,7 +880,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     void adjustTimers() {
         int s = state;
         timeouts.adjust(s == CONNECTED && readActive(), s == CONNECTING,
-                s == CONNECTED && flow.writeEnabled() && output.length() > 0 && !writes.shut());
+                s == CONNECTED && flow.writeActive() && output.length() > 0 && !writes.shut());
     }
 
     boolean isFinishing() {

@@ -8,7 +8,8 @@ import java.util.Objects;
 
 /**
  * Hands out socket {@link BufferEvent}s on one {@link EventBase}, configured with the same
- * options, timeouts, watermarks, single read/write limits and {@link Instrumentation}. The Spring
+ * options, timeouts, watermarks, single read/write limits, rate limit and rate-limit group, and
+ * {@link Instrumentation}. The Spring
  * starter exposes one as a bean.
  *
  * <p>Threads: immutable once built; {@link #socket()} may be called from any thread when the
@@ -26,6 +27,8 @@ public final class BufferEventFactory {
     private final long writeLow;
     private final int maxSingleRead;
     private final int maxSingleWrite;
+    private final EvTokenBucketCfg rateLimit;
+    private final BevRateLimitGroup rateLimitGroup;
     private final Instrumentation instrumentation;
 
     private BufferEventFactory(Builder b) {
@@ -39,6 +42,8 @@ public final class BufferEventFactory {
         this.writeLow = b.writeLow;
         this.maxSingleRead = b.maxSingleRead;
         this.maxSingleWrite = b.maxSingleWrite;
+        this.rateLimit = b.rateLimit;
+        this.rateLimitGroup = b.rateLimitGroup;
         this.instrumentation = b.instrumentation != null ? b.instrumentation : b.base.instrumentation();
     }
 
@@ -62,6 +67,12 @@ public final class BufferEventFactory {
             bev.setWatermark(Ev.WRITE, writeLow, 0);
             bev.setMaxSingleRead(maxSingleRead);
             bev.setMaxSingleWrite(maxSingleWrite);
+            if (rateLimit != null) {
+                bev.setRateLimit(rateLimit);
+            }
+            if (rateLimitGroup != null) {
+                bev.addToRateLimitGroup(rateLimitGroup);
+            }
         } catch (RuntimeException e) {
             // Do not leave a half-configured bufferevent registered with the base.
             try {
@@ -93,6 +104,8 @@ public final class BufferEventFactory {
         b.writeLow = writeLow;
         b.maxSingleRead = maxSingleRead;
         b.maxSingleWrite = maxSingleWrite;
+        b.rateLimit = rateLimit;
+        b.rateLimitGroup = rateLimitGroup;
         b.instrumentation = instrumentation;
         return b;
     }
@@ -147,6 +160,16 @@ public final class BufferEventFactory {
         return maxSingleWrite;
     }
 
+    /** The rate limit each bufferevent gets ({@link BufferEvent#setRateLimit}), or null. */
+    public EvTokenBucketCfg rateLimit() {
+        return rateLimit;
+    }
+
+    /** The group each bufferevent joins ({@link BufferEvent#addToRateLimitGroup}), or null. */
+    public BevRateLimitGroup rateLimitGroup() {
+        return rateLimitGroup;
+    }
+
     /** The instrumentation given to each bufferevent. */
     public Instrumentation instrumentation() {
         return instrumentation;
@@ -164,6 +187,8 @@ public final class BufferEventFactory {
         private long writeLow;
         private int maxSingleRead = BufferEvent.DEFAULT_MAX_SINGLE_READ;
         private int maxSingleWrite = BufferEvent.DEFAULT_MAX_SINGLE_WRITE;
+        private EvTokenBucketCfg rateLimit;
+        private BevRateLimitGroup rateLimitGroup;
         private Instrumentation instrumentation;
 
         private Builder(EventBase base) {
@@ -223,6 +248,26 @@ public final class BufferEventFactory {
         /** The most bytes one write hands to the socket (0 or -1: default 65536). */
         public Builder maxSingleWrite(int size) {
             this.maxSingleWrite = BevChecks.singleSize("maxSingleWrite", size, BufferEvent.DEFAULT_MAX_SINGLE_WRITE);
+            return this;
+        }
+
+        /** The rate limit of each bufferevent (default null: none). */
+        public Builder rateLimit(EvTokenBucketCfg cfg) {
+            this.rateLimit = cfg;
+            return this;
+        }
+
+        /**
+         * The group each bufferevent joins (default null: none).
+         *
+         * @throws IllegalArgumentException if the group runs on another base
+         */
+        public Builder rateLimitGroup(BevRateLimitGroup group) {
+            if (group != null && group.base() != base) {
+                throw new IllegalArgumentException("rateLimitGroup must run on the factory's EventBase (" + base + "), was on "
+                        + group.base());
+            }
+            this.rateLimitGroup = group;
             return this;
         }
 

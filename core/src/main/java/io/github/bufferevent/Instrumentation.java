@@ -83,6 +83,14 @@ public interface Instrumentation {
     default void bytesWritten(BufferEvent bev, long n) {
     }
 
+    /**
+     * A direction was suspended because a rate limit's budget is spent (its own bucket or its
+     * group's), until a refill; {@code direction} is {@link BevEvent#READING} or
+     * {@link BevEvent#WRITING}. Reported when the direction stops, not again while it stays stopped.
+     */
+    default void rateLimitSuspended(BufferEvent bev, int direction) {
+    }
+
     /** One loop turn (the work done after the selector woke up) took {@code nanos}. */
     default void loopTurn(EventBase base, long nanos) {
     }

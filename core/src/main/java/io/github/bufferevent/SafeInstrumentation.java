@@ -73,6 +73,11 @@ final class SafeInstrumentation implements Instrumentation {
     }
 
     @Override
+    public void rateLimitSuspended(BufferEvent bev, int direction) {
+        try { delegate.rateLimitSuspended(bev, direction); } catch (Throwable t) { failed("rateLimitSuspended", t); }
+    }
+
+    @Override
     public void loopTurn(EventBase base, long nanos) {
         try { delegate.loopTurn(base, nanos); } catch (Throwable t) { failed("loopTurn", t); }
     }

@@ -277,7 +277,10 @@ final class SocketBackend extends BevBackend implements IoHandler {
             budgetTurn = turn;
             writtenThisTurn = 0;
         }
-        long budget = BufferEvent.WRITE_BUDGET_PER_TURN - writtenThisTurn;
+        // This turn's budget, within the rate limits (0 when one is spent: writing is then
+        // suspended for bandwidth, and the refill resumes it).
+        long budget = Math.min(BufferEvent.WRITE_BUDGET_PER_TURN - writtenThisTurn,
+                output.length() > 0 ? bev.writeAllowance() : Long.MAX_VALUE);
         int maxSingleWrite = bev.maxSingleWrite();
         long n = 0;
         try {

@@ -2,6 +2,7 @@ package io.github.bufferevent.autoconfigure;
 
 import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.client.BufferEventClientHandler;
+import io.github.bufferevent.BevRateLimitGroup;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
 import java.util.LinkedHashMap;
@@ -18,8 +19,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * Auto-configuration of the bufferevent starter: an {@link EventBase} running on its own selector
- * thread, a {@link BufferEventFactory} with the {@code bufferevent.defaults}, and the named clients
- * of {@code bufferevent.clients}. Every bean backs off when the application declares its own.
+ * thread, a {@link BufferEventFactory} with the {@code bufferevent.defaults}, the rate-limit groups
+ * of {@code bufferevent.rate-limit-groups} and the named clients of {@code bufferevent.clients}. Every bean backs off when the application declares its own.
  * {@code bufferevent.enabled=false} turns it all off.
  */
 @AutoConfiguration
@@ -72,19 +73,27 @@ public final class BufferEventAutoConfiguration {
                 .factory(base, instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE).forClient(DEFAULT_CLIENT_NAME));
     }
 
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    BufferEventRateLimitGroups bufferEventRateLimitGroups(EventBase base, BufferEventProperties properties) {
+        return BufferEventRateLimitGroups.create(base, properties.getRateLimitGroups());
+    }
+
     @Bean
     @ConditionalOnMissingBean
     BufferEventClients bufferEventClients(EventBase base, BufferEventProperties properties,
             ObjectProvider<BufferEventInstrumentation> instrumentation, ObjectProvider<BufferEventClientCustomizer> customizers,
-            ListableBeanFactory beanFactory) {
+            ListableBeanFactory beanFactory, BufferEventRateLimitGroups groups) {
         BufferEventInstrumentation instr = instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE);
         ConnectionSettings.ofDefaults(properties.getDefaults()); // report a bad default under its own name first
         Map<String, BufferEventClient> clients = new LinkedHashMap<>();
         Map<String, ClientSettings> settingsByName = new LinkedHashMap<>();
         properties.getClients().forEach((name, client) -> {
-            ClientSettings settings = ClientSettings.of(name, client, properties.getDefaults());
+            ClientSettings settings = ClientSettings.of(name, client, properties.getDefaults(), groups.names());
             settingsByName.put(name, settings);
-            BufferEventClient c = settings.toClient(base, settings.connection.factory(base, instr.forClient(name)), instr.forExchanges(name));
+            BevRateLimitGroup group = settings.rateLimitGroup == null ? null : groups.get(settings.rateLimitGroup);
+            BufferEventClient c = settings.toClient(base, settings.connection.factory(base, instr.forClient(name), group),
+                    instr.forExchanges(name));
             BufferEventClientHandler handler = handlerFor(beanFactory, name);
             if (handler != null) {
                 c.setHandler(handler);

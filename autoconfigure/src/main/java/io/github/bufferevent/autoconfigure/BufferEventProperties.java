@@ -29,6 +29,12 @@ public class BufferEventProperties {
     /** Named clients, each owning one connection to host:port. */
     private final Map<String, Client> clients = new LinkedHashMap<>();
 
+    /**
+     * Named rate-limit groups: bandwidth shared by the connections of every client that joins
+     * one with {@code bufferevent.clients.<name>.rate-limit-group}.
+     */
+    private final Map<String, RateLimitGroup> rateLimitGroups = new LinkedHashMap<>();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -47,6 +53,10 @@ public class BufferEventProperties {
 
     public Map<String, Client> getClients() {
         return clients;
+    }
+
+    public Map<String, RateLimitGroup> getRateLimitGroups() {
+        return rateLimitGroups;
     }
 
     /** The managed event loop: {@code bufferevent.event-base.*}. */
@@ -119,6 +129,9 @@ public class BufferEventProperties {
         /** BevOption names: CLOSE_ON_FREE, THREADSAFE, DEFER_CALLBACKS, UNLOCK_CALLBACKS. */
         private List<String> options;
 
+        /** Token buckets limiting each connection's reads and writes; unset rates for no limit. */
+        private final RateLimit rateLimit = new RateLimit();
+
         static Connection withDefaults() {
             Connection c = new Connection();
             c.connectTimeout = Duration.ofSeconds(5);
@@ -187,6 +200,90 @@ public class BufferEventProperties {
 
         public void setOptions(List<String> options) {
             this.options = options;
+        }
+
+        public RateLimit getRateLimit() {
+            return rateLimit;
+        }
+    }
+
+    /**
+     * A token bucket ({@code rate-limit.*}): each tick adds the rate, up to the burst; a
+     * connection (or a group) that spent its bucket waits for the next tick.
+     */
+    public static class RateLimit {
+
+        /** Bytes that may be read per tick; unset or 0 for no read limit. */
+        private DataSize readRate;
+
+        /** Most bytes the read bucket holds (what may be read at once after idle ticks); unset for read-rate. */
+        private DataSize readBurst;
+
+        /** Bytes that may be written per tick; unset or 0 for no write limit. */
+        private DataSize writeRate;
+
+        /** Most bytes the write bucket holds (what may be written at once after idle ticks); unset for write-rate. */
+        private DataSize writeBurst;
+
+        /** How often the buckets refill; unset for 1s. */
+        private Duration tick;
+
+        public DataSize getReadRate() {
+            return readRate;
+        }
+
+        public void setReadRate(DataSize readRate) {
+            this.readRate = readRate;
+        }
+
+        public DataSize getReadBurst() {
+            return readBurst;
+        }
+
+        public void setReadBurst(DataSize readBurst) {
+            this.readBurst = readBurst;
+        }
+
+        public DataSize getWriteRate() {
+            return writeRate;
+        }
+
+        public void setWriteRate(DataSize writeRate) {
+            this.writeRate = writeRate;
+        }
+
+        public DataSize getWriteBurst() {
+            return writeBurst;
+        }
+
+        public void setWriteBurst(DataSize writeBurst) {
+            this.writeBurst = writeBurst;
+        }
+
+        public Duration getTick() {
+            return tick;
+        }
+
+        public void setTick(Duration tick) {
+            this.tick = tick;
+        }
+    }
+
+    /**
+     * One named rate-limit group: {@code bufferevent.rate-limit-groups.<group>.*}. Its members share
+     * one bucket, each moving at least min-share at once while the group has budget.
+     */
+    public static class RateLimitGroup extends RateLimit {
+
+        /** The least a member moves at once while the group has budget; capped at the rates. */
+        private DataSize minShare = DataSize.ofBytes(64);
+
+        public DataSize getMinShare() {
+            return minShare;
+        }
+
+        public void setMinShare(DataSize minShare) {
+            this.minShare = minShare;
         }
     }
 
@@ -274,6 +371,9 @@ public class BufferEventProperties {
 
         /** Connections to open (at startup); an exchange goes to the connected one with the fewest in flight. */
         private int poolSize = 1;
+
+        /** The name of a group under bufferevent.rate-limit-groups whose bandwidth the client's connections share. */
+        private String rateLimitGroup;
 
         /** How long an exchange waits for its reply, from the call; 0 for no limit. */
         private Duration replyTimeout = Duration.ofSeconds(5);
@@ -368,6 +468,14 @@ public class BufferEventProperties {
 
         public void setPoolSize(int poolSize) {
             this.poolSize = poolSize;
+        }
+
+        public String getRateLimitGroup() {
+            return rateLimitGroup;
+        }
+
+        public void setRateLimitGroup(String rateLimitGroup) {
+            this.rateLimitGroup = rateLimitGroup;
         }
 
         public Duration getReplyTimeout() {

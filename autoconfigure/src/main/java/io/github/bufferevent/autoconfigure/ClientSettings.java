@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -39,8 +40,10 @@ final class ClientSettings {
     final BufferEventClient.PendingPolicy pendingPolicy;
     final Framing framing;
     final ConnectionSettings connection;
+    /** The rate-limit group the connections join, or null. */
+    final String rateLimitGroup;
 
-    private ClientSettings(String name, BufferEventProperties.Client c, BufferEventProperties.Connection defaults) {
+    private ClientSettings(String name, BufferEventProperties.Client c, BufferEventProperties.Connection defaults, Set<String> groups) {
         String prefix = "bufferevent.clients." + name + ".";
         this.name = name;
         this.addresses = addresses(prefix, c);
@@ -99,10 +102,18 @@ final class ClientSettings {
         this.pendingPolicy = c.getPendingWhileDisconnected();
         this.framing = framing(prefix + "framing.", c.getFraming());
         this.connection = ConnectionSettings.ofClient(name, defaults, c);
+        String group = c.getRateLimitGroup();
+        if (group != null && !groups.contains(group.trim())) {
+            throw new InvalidBufferEventPropertyException(prefix + "rate-limit-group", group,
+                    "the name of a group under bufferevent.rate-limit-groups (configured: " + groups + ")");
+        }
+        this.rateLimitGroup = group == null ? null : group.trim();
     }
 
-    static ClientSettings of(String name, BufferEventProperties.Client client, BufferEventProperties.Connection defaults) {
-        return new ClientSettings(name, client, defaults);
+    /** {@code groups}: the names of the configured rate-limit groups. */
+    static ClientSettings of(String name, BufferEventProperties.Client client, BufferEventProperties.Connection defaults,
+            Set<String> groups) {
+        return new ClientSettings(name, client, defaults, groups);
     }
 
     /** The client these settings describe, on {@code base}, making its bufferevents with {@code factory}, telling {@code listener} of its exchanges. */

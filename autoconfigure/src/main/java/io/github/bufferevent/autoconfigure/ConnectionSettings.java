@@ -1,7 +1,9 @@
 package io.github.bufferevent.autoconfigure;
 
 import io.github.bufferevent.BevOption;
+import io.github.bufferevent.BevRateLimitGroup;
 import io.github.bufferevent.BufferEventFactory;
+import io.github.bufferevent.EvTokenBucketCfg;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.Instrumentation;
 import java.time.Duration;
@@ -31,6 +33,8 @@ final class ConnectionSettings {
     final int maxSingleRead;
     final int maxSingleWrite;
     final EnumSet<BevOption> options;
+    /** The rate limit of each bufferevent, or null for none. */
+    final EvTokenBucketCfg rateLimit;
 
     private ConnectionSettings(Merger m) {
         connectTimeout = m.duration("connect-timeout", BufferEventProperties.Connection::getConnectTimeout);
@@ -42,6 +46,7 @@ final class ConnectionSettings {
         maxSingleRead = (int) m.positiveSize("max-single-read", BufferEventProperties.Connection::getMaxSingleRead);
         maxSingleWrite = (int) m.positiveSize("max-single-write", BufferEventProperties.Connection::getMaxSingleWrite);
         options = m.options();
+        rateLimit = RateLimitSettings.toConfig(m.rateLimit());
         if (readHigh > 0 && readLow > readHigh) {
             throw new InvalidBufferEventPropertyException(m.source("read-watermark.low", c -> c.getReadWatermark().getLow()),
                     DataSize.ofBytes(readLow), "a size no larger than read-watermark.high (" + DataSize.ofBytes(readHigh) + ")");
@@ -60,6 +65,11 @@ final class ConnectionSettings {
 
     /** A factory on {@code base} that hands out bufferevents with these settings. */
     BufferEventFactory factory(EventBase base, Instrumentation instrumentation) {
+        return factory(base, instrumentation, null);
+    }
+
+    /** A factory on {@code base} that hands out bufferevents with these settings, members of {@code group} (null: none). */
+    BufferEventFactory factory(EventBase base, Instrumentation instrumentation, BevRateLimitGroup group) {
         return BufferEventFactory.builder(base)
                 .options(options.toArray(new BevOption[0]))
                 .timeouts(readTimeout, writeTimeout)
@@ -68,6 +78,8 @@ final class ConnectionSettings {
                 .writeWatermark(writeLow)
                 .maxSingleRead(maxSingleRead)
                 .maxSingleWrite(maxSingleWrite)
+                .rateLimit(rateLimit)
+                .rateLimitGroup(group)
                 .instrumentation(instrumentation)
                 .build();
     }
@@ -124,6 +136,21 @@ final class ConnectionSettings {
                 throw new InvalidBufferEventPropertyException(source(key, getter), s, "a size in 1B.." + Integer.MAX_VALUE + "B");
             }
             return s.toBytes();
+        }
+
+        /** The {@code rate-limit.*} values, each from the client when set there, else from the defaults. */
+        RateLimitSettings.Source rateLimit() {
+            return new RateLimitSettings.Source() {
+                @Override
+                public <T> T get(Function<BufferEventProperties.RateLimit, T> getter) {
+                    return pick(c -> getter.apply(c.getRateLimit()));
+                }
+
+                @Override
+                public String property(String key, Function<BufferEventProperties.RateLimit, ?> getter) {
+                    return source("rate-limit." + key, c -> getter.apply(c.getRateLimit()));
+                }
+            };
         }
 
         EnumSet<BevOption> options() {

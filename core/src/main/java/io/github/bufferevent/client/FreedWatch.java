@@ -88,6 +88,11 @@ final class FreedWatch implements Instrumentation {
     }
 
     @Override
+    public void rateLimitSuspended(BufferEvent bev, int direction) {
+        delegate.rateLimitSuspended(bev, direction);
+    }
+
+    @Override
     public void loopTurn(EventBase b, long nanos) {
         delegate.loopTurn(b, nanos);
     }

@@ -18,6 +18,11 @@ public final class BufferEventMeters {
     public static final String BUFFERED_BYTES = "bufferevent.buffered.bytes";
     /** Counter of bytes moved through sockets (base unit bytes); tags {@code client}, {@code direction} = read | written. */
     public static final String BYTES = "bufferevent.bytes";
+    /**
+     * Counter of directions suspended because a rate limit (the connection's own or its group's)
+     * is spent until the next tick; tags {@code client}, {@code direction} = read | write.
+     */
+    public static final String RATELIMIT_SUSPENDED = "bufferevent.ratelimit.suspended";
     /** Gauge of established connections; tag {@code client}. */
     public static final String CONNECTIONS_ACTIVE = "bufferevent.connections.active";
     /** Counter of connections that ended; tags {@code client}, {@code reason}. */
@@ -45,7 +50,7 @@ public final class BufferEventMeters {
     public static final String TAG_OUTCOME = "outcome";
     /** Tag of errors: connect | read | write | dns | timeout | callback. */
     public static final String TAG_KIND = "kind";
-    /** Tag of buffered bytes (input | output) and bytes (read | written). */
+    /** Tag of buffered bytes (input | output), bytes (read | written) and rate-limit suspensions (read | write). */
     public static final String TAG_DIRECTION = "direction";
     /** Tag of disconnects: eof | error | timeout | closed. */
     public static final String TAG_REASON = "reason";

@@ -1,5 +1,6 @@
 package io.github.bufferevent.autoconfigure.metrics;
 
+import io.github.bufferevent.BevEvent;
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.Instrumentation;
 import io.github.bufferevent.client.BufferEventClient;
@@ -45,6 +46,8 @@ final class ClientMeters implements Instrumentation {
     private final Counter errorDisconnects;
     private final Counter timeoutDisconnects;
     private final Counter closedDisconnects;
+    private final Counter readRateLimited;
+    private final Counter writeRateLimited;
 
     private final Timer[] exchangeTimers = new Timer[ExchangeOutcome.values().length];
     private final ObservationRegistry observations;
@@ -79,6 +82,8 @@ final class ClientMeters implements Instrumentation {
         errorDisconnects = disconnects("error");
         timeoutDisconnects = disconnects("timeout");
         closedDisconnects = disconnects("closed");
+        readRateLimited = rateLimitSuspended("read");
+        writeRateLimited = rateLimitSuspended("write");
         keep(Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumInput)
                 .description("Bytes buffered in the input of live bufferevents").baseUnit("bytes")
                 .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "input").register(registry));
@@ -149,6 +154,12 @@ final class ClientMeters implements Instrumentation {
 
     private Counter bytes(String direction) {
         return keep(Counter.builder(BufferEventMeters.BYTES).description("Bytes moved through sockets").baseUnit("bytes")
+                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).register(registry));
+    }
+
+    private Counter rateLimitSuspended(String direction) {
+        return keep(Counter.builder(BufferEventMeters.RATELIMIT_SUSPENDED)
+                .description("Directions suspended until the next tick because a rate limit is spent")
                 .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).register(registry));
     }
 
@@ -251,6 +262,11 @@ final class ClientMeters implements Instrumentation {
     @Override
     public void bytesWritten(BufferEvent bev, long n) {
         bytesWritten.increment(n);
+    }
+
+    @Override
+    public void rateLimitSuspended(BufferEvent bev, int direction) {
+        (direction == BevEvent.READING ? readRateLimited : writeRateLimited).increment();
     }
 
     private void markConnected(BufferEvent bev) {
