@@ -38,6 +38,11 @@ final class BevCallbacks {
         eventCb = event;
     }
 
+    /** Whether a write callback is set and runs at once when due (callbacks not deferred). */
+    boolean runsWriteAtOnce() {
+        return !deferAll && writeCb != null;
+    }
+
     /** Input reached the read low watermark. */
     void read() {
         fire(READ, 0, deferAll);

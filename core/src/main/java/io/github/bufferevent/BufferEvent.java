@@ -57,11 +57,15 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     static final int DEFAULT_MAX_SINGLE_READ = 16384;
     /**
-     * 64 KiB, where libevent uses 16 KiB: through NIO each write(2) costs more than in C, and
+     * 60 KiB, where libevent uses 16 KiB: through NIO each write(2) costs more than in C, and
      * streaming to loopback measured 0.63x Netty's throughput with 16 KiB writes, 0.85x with
-     * 64 KiB (benchmarks/RESULTS.md). {@code setMaxSingleWrite(16384)} restores libevent's.
+     * 64 KiB (benchmarks/RESULTS.md). Not 64 KiB: TCP builds packets of at most its size goal
+     * (one GSO packet: 65,483 bytes on loopback, whose MSS it is; 45 x 1,448 = 65,160 on
+     * Ethernet), and with TCP_NODELAY a write just above it leaves as a full packet plus a tiny
+     * one (53 bytes on loopback), each waking the receiver: 64 KiB writes sent 30 packets per MB
+     * where 60 KiB ones send 16-17. {@code setMaxSingleWrite(16384)} restores libevent's.
      */
-    static final int DEFAULT_MAX_SINGLE_WRITE = 64 * 1024;
+    static final int DEFAULT_MAX_SINGLE_WRITE = 60 * 1024;
     /**
      * Most bytes one bufferevent writes in one loop turn, however often its write callback
      * refills the output: beyond it the rest waits for the next turn, so one busy writer cannot
@@ -825,6 +829,14 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
             instrumentation.bytesWritten(this, n);
             timeouts.writeProgress();
         }
+    }
+
+    /**
+     * Whether, with {@code pending} bytes of output left after a write, the write callback is due
+     * and would run at once (not deferred): the socket backend then lets it refill before writing on.
+     */
+    boolean writeRefillDue(long pending) {
+        return flow.writeReady(pending) && callbacks.runsWriteAtOnce();
     }
 
     /** The backend moved output on: the write callback runs if the output is at the write low watermark. */

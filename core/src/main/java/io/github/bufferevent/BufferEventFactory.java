@@ -245,7 +245,7 @@ public final class BufferEventFactory {
             return this;
         }
 
-        /** The most bytes one write hands to the socket (0 or -1: default 65536). */
+        /** The most bytes one write hands to the socket (0 or -1: default 61440). */
         public Builder maxSingleWrite(int size) {
             this.maxSingleWrite = BevChecks.singleSize("maxSingleWrite", size, BufferEvent.DEFAULT_MAX_SINGLE_WRITE);
             return this;

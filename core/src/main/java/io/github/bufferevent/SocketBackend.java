@@ -283,6 +283,7 @@ final class SocketBackend extends BevBackend implements IoHandler {
                 output.length() > 0 ? bev.writeAllowance() : Long.MAX_VALUE);
         int maxSingleWrite = bev.maxSingleWrite();
         long n = 0;
+        long notified = 0; // n when the write callback last ran in this call
         try {
             // Each write(2) takes at most maxSingleWrite bytes (libevent's bufferevent_set_max_single_write);
             // while the socket takes whole writes and output remains, write again, up to
@@ -290,10 +291,27 @@ final class SocketBackend extends BevBackend implements IoHandler {
             // and up to this turn's budget (what is left waits for OP_WRITE on the next turn).
             for (int spin = 0; spin < WRITE_SPIN; spin++) {
                 long pending = output.length();
+                if (pending > 0 && n > notified && bev.writeRefillDue(pending)) {
+                    // libevent runs the write callback after a write that leaves the output at or
+                    // below the low watermark: a writer refilling there tops the output up before
+                    // the rest goes out, instead of the rest leaving as a short write (and packet).
+                    notified = n;
+                    bev.callbacks().write();
+                    if (bev.state() != BufferEvent.CONNECTED || bev.isWriteShut() || !bev.writeActive()) {
+                        break;
+                    }
+                    pending = output.length();
+                }
                 if (pending == 0 || n >= budget) {
                     break;
                 }
-                long want = Math.min(Math.min(pending, maxSingleWrite), budget - n);
+                long want = Math.min(pending, maxSingleWrite);
+                if (want > budget - n) {
+                    if (writtenThisTurn + n > 0) {
+                        break; // the rest of this turn's budget would be a short write (and packet): next turn
+                    }
+                    want = budget - n;
+                }
                 long w = output.writeTo(channel, want, bev.base().writeVectors);
                 if (w > 0) {
                     n += w;
@@ -306,6 +324,9 @@ final class SocketBackend extends BevBackend implements IoHandler {
         } catch (IOException e) {
             bev.ioFailed(BevEvent.WRITING, e);
             return;
+        }
+        if (bev.isReleased()) {
+            return; // freed by the write callback
         }
         writtenThisTurn += n;
         long left = output.length();
@@ -321,7 +342,7 @@ final class SocketBackend extends BevBackend implements IoHandler {
             }
         }
         bev.refresh();
-        if (n > 0) {
+        if (n > notified) {
             bev.writeDone();
         }
     }

@@ -184,7 +184,7 @@ class BufferEventFactoryTest {
             assertThat(factory.maxSingleRead()).as("the factory reports what bufferevents get").isEqualTo(bev.maxSingleRead());
             assertThat(factory.maxSingleWrite()).isEqualTo(bev.maxSingleWrite());
             assertThat(bev.maxSingleRead()).isEqualTo(16384);
-            assertThat(bev.maxSingleWrite()).isEqualTo(65536);
+            assertThat(bev.maxSingleWrite()).isEqualTo(61440);
         } finally {
             onLoopRun(bev::free);
         }

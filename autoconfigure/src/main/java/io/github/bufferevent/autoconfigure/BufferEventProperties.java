@@ -141,7 +141,7 @@ public class BufferEventProperties {
             c.readWatermark.high = DataSize.ofBytes(0);
             c.writeWatermark.low = DataSize.ofBytes(0);
             c.maxSingleRead = DataSize.ofKilobytes(16);
-            c.maxSingleWrite = DataSize.ofKilobytes(64);
+            c.maxSingleWrite = DataSize.ofKilobytes(60);
             c.options = new ArrayList<>(List.of("THREADSAFE", "CLOSE_ON_FREE"));
             return c;
         }

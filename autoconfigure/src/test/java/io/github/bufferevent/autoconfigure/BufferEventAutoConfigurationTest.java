@@ -45,7 +45,7 @@ class BufferEventAutoConfigurationTest {
             assertThat(factory.writeTimeout()).isEqualTo(Duration.ofSeconds(30));
             assertThat(factory.readTimeout()).isNull();
             assertThat(factory.maxSingleRead()).isEqualTo(16384);
-            assertThat(factory.maxSingleWrite()).isEqualTo(65536);
+            assertThat(factory.maxSingleWrite()).isEqualTo(61440);
             assertThat(context.getBean(BufferEventClients.class).all()).isEmpty();
         });
         // The loop thread never outlives the context.
