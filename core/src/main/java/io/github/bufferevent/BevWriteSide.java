@@ -166,13 +166,13 @@ final class BevWriteSide {
 
     /** Loop thread: a graceful shutdown began; drain the output and shut the write side down. */
     void startShutdownFlush() {
-        if (bev.isReleased() || shut) {
-            return;
+        if (bev.isReleased() || shut || bev.stackedUnder()) {
+            return; // a TLS bufferevent on top finishes this one after its close_notify
         }
         drain();
         boolean requested = finishRequested;
         finishRequested = false;
-        if (requested || bev.output().length() > 0 || finishing) {
+        if (requested || bev.output().length() > 0 || finishing || bev.backend().finishesOnShutdown()) {
             close();
             startFinishing();
             bev.refresh();

@@ -13,11 +13,12 @@ import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import javax.net.ssl.SSLEngine;
 
 /**
  * libevent's {@code bufferevent}: an input and an output {@link EvBuffer}, read, write and event
  * callbacks, watermarks and timeouts, driven by an {@link EventBase}. One type for every kind, as
- * in libevent: what a kind does differently (a socket today) lives in a package-private backend.
+ * in libevent: what a kind does differently (a socket, a pair, TLS) lives in a package-private backend.
  *
  * <p>Threads: callbacks run on the base's loop thread, holding this bufferevent's lock (unless
  * {@link BevOption#UNLOCK_CALLBACKS}). Created with {@link BevOption#THREADSAFE}, every method
@@ -120,6 +121,8 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     private volatile Instant connectedSince;
     /** Rate limits: null until the first {@link #setRateLimit} or {@link #addToRateLimitGroup}. */
     private volatile BevRateLimit rateLimit;
+    /** The bufferevent stacked on this one (a TLS filter), which finishes this one after its own trailer; or null. */
+    private volatile BufferEvent above;
 
     private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
             Function<BufferEvent, BevBackend> backend) {
@@ -160,15 +163,103 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         if (channel != null && channel.isBlocking()) {
             channel.configureBlocking(false);
         }
-        BufferEvent bev = new BufferEvent(base, set, instrumentation, null, b -> new SocketBackend(b, channel));
-        if (channel != null && channel.isConnected()) {
-            bev.state = CONNECTED;
-            ((SocketBackend) bev.backend).markConnected();
-        }
+        BufferEvent bev = unbornSocket(base, channel, set, instrumentation, null);
         bev.born();
         if (channel != null) {
             bev.update();
         }
+        return bev;
+    }
+
+    /** A socket bufferevent not yet in the base's live set (under an sslSocket it never is); with THREADSAFE, on {@code sharedLock} if given. */
+    private static BufferEvent unbornSocket(EventBase base, SocketChannel channel, EnumSet<BevOption> set, Instrumentation instrumentation,
+            ReentrantLock sharedLock) {
+        BufferEvent bev = new BufferEvent(base, set, instrumentation, sharedLock, b -> new SocketBackend(b, channel));
+        if (channel != null && channel.isConnected()) {
+            bev.state = CONNECTED;
+            ((SocketBackend) bev.backend).markConnected();
+        }
+        return bev;
+    }
+
+    /**
+     * {@code bufferevent_openssl_socket_new()}: a TLS bufferevent on {@code channel}, or on no
+     * channel yet (null, libevent's fd -1) for a later {@link #connect} or
+     * {@link #connectHostname}. Its input and output hold plaintext; the records travel through a
+     * socket bufferevent of its own, hidden and freed with it ({@link #channel()},
+     * {@link #remoteAddress()} and {@link #dnsError()} are that socket's). {@code state}:
+     * {@link BevSslState#CONNECTING} puts the engine in client mode and starts the handshake once
+     * the channel is connected (at once if it is), {@link BevSslState#ACCEPTING} in server mode
+     * (a channel accepted by a {@link ConnectionListener}), {@link BevSslState#OPEN} takes an
+     * engine past its handshake. {@link BevEvent#CONNECTED} is reported when the handshake
+     * completes (before, the state is connecting: the write timeout, or the connect timeout if
+     * set, bounds the handshake and expires as {@code TIMEOUT|WRITING}); a failed handshake is
+     * {@code ERROR} with {@link #sslError()} set. Data may be written before. The engine's
+     * delegated tasks run off the loop ({@link EventBase.Builder#delegatedTaskExecutor}).
+     * {@code flush(Ev.WRITE, BevFlush.FINISHED)} sends close_notify after the data; the peer's
+     * close_notify arrives as {@code EOF|READING}, a TCP close without it as {@code ERROR|READING}
+     * (see {@link #setAllowDirtyShutdown}). The engine's settings are the caller's: for a client,
+     * create it with {@code SSLContext.createSSLEngine(host, port)} for SNI, and set the endpoint
+     * identification algorithm ("HTTPS") to have the host name verified.
+     *
+     * @throws IllegalArgumentException if the engine's handshake has begun and {@code state} is not OPEN
+     * @throws IllegalStateException if the base is closed, or (without THREADSAFE) the caller is
+     *     a foreign thread while the loop runs
+     * @throws IOException if the channel cannot be made non-blocking
+     */
+    public static BufferEvent sslSocket(EventBase base, SocketChannel channel, SSLEngine engine, BevSslState state, BevOption... options)
+            throws IOException {
+        return sslSocket(base, channel, engine, state, base.instrumentation(), options);
+    }
+
+    static BufferEvent sslSocket(EventBase base, SocketChannel channel, SSLEngine engine, BevSslState state, Instrumentation instrumentation,
+            BevOption... options) throws IOException {
+        Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(state, "state");
+        EnumSet<BevOption> set = checkNew(base, options, "sslSocket");
+        SslBackend.prepare(engine, state);
+        if (channel != null && channel.isBlocking()) {
+            channel.configureBlocking(false);
+        }
+        ReentrantLock shared = set.contains(BevOption.THREADSAFE) ? new ReentrantLock() : null;
+        SslTransportInstrumentation reports = new SslTransportInstrumentation(instrumentation);
+        BufferEvent transport = unbornSocket(base, channel, SslBackend.transportOptions(set), reports, shared);
+        BufferEvent bev = new BufferEvent(base, set, instrumentation, shared, b -> new SslBackend(b, transport, true, engine, state));
+        reports.owner(bev);
+        bev.born();
+        ((SslBackend) bev.backend).attach();
+        return bev;
+    }
+
+    /**
+     * {@code bufferevent_openssl_filter_new()}: a TLS bufferevent on top of {@code underlying}
+     * (any kind, on its base), which carries the records. It takes the underlying's callbacks over
+     * (do not set them again) and reads from it only as the handshake and its own read side need;
+     * {@link #connect} and {@link #connectHostname} act on the underlying. Over a connected
+     * underlying the handshake starts at once, otherwise when the underlying connects. With
+     * {@link BevOption#CLOSE_ON_FREE}, {@link #free()} frees the underlying too; without it the
+     * underlying is left with no callbacks. A FINISHED flush finishes the underlying after
+     * close_notify. With THREADSAFE it shares a THREADSAFE underlying's lock. Otherwise as
+     * {@link #sslSocket}.
+     *
+     * @throws IllegalArgumentException if the engine's handshake has begun and {@code state} is not OPEN
+     * @throws IllegalStateException if the underlying is freed or already has a TLS bufferevent on
+     *     it, its base is closed, or (without THREADSAFE) the caller is a foreign thread while the loop runs
+     */
+    public static BufferEvent sslFilter(BufferEvent underlying, SSLEngine engine, BevSslState state, BevOption... options) {
+        Objects.requireNonNull(underlying, "underlying");
+        Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(state, "state");
+        EnumSet<BevOption> set = checkNew(underlying.base, options, "sslFilter");
+        underlying.checkNotFreed();
+        if (underlying.stackedUnder()) {
+            throw new IllegalStateException("underlying already carries a TLS bufferevent: " + underlying.above);
+        }
+        SslBackend.prepare(engine, state);
+        BufferEvent bev = new BufferEvent(underlying.base, set, underlying.base.instrumentation(), underlying.lock,
+                b -> new SslBackend(b, underlying, false, engine, state));
+        bev.born();
+        ((SslBackend) bev.backend).attach();
         return bev;
     }
 
@@ -646,6 +737,44 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         return backend.channel();
     }
 
+    /** {@code bufferevent_get_underlying()}: the bufferevent a filter sits on, or null (a socket). Any thread. */
+    public BufferEvent underlying() {
+        return backend.underlying();
+    }
+
+    /**
+     * {@code bufferevent_openssl_get_ssl()}: the engine of a TLS bufferevent (for its session,
+     * protocol, cipher suite, peer certificates), or null for any other kind. Any thread; never
+     * call {@code wrap}, {@code unwrap} or {@code close*} on it: the bufferevent drives it.
+     */
+    public SSLEngine sslEngine() {
+        return backend instanceof SslBackend ? ((SslBackend) backend).engine() : null;
+    }
+
+    /**
+     * {@code bufferevent_get_openssl_error()}: why the TLS session failed (the
+     * {@code SSLException} of a failed handshake, a bad record, an alert from the peer, or a close
+     * without close_notify), set before the {@code ERROR} event; null if none or not TLS. Any thread.
+     */
+    public Throwable sslError() {
+        return backend instanceof SslBackend ? ((SslBackend) backend).sslError() : null;
+    }
+
+    /**
+     * {@code bufferevent_openssl_set_allow_dirty_shutdown()}: whether a TCP close without the
+     * peer's close_notify (after the handshake) is a plain {@code EOF|READING} (true) rather than
+     * {@code ERROR|READING} with {@link #sslError()} set (false, the default: the data may have
+     * been cut short). Any thread.
+     *
+     * @throws IllegalStateException if this is not a TLS bufferevent
+     */
+    public void setAllowDirtyShutdown(boolean allow) {
+        if (!(backend instanceof SslBackend)) {
+            throw new IllegalStateException("setAllowDirtyShutdown applies to TLS bufferevents (sslSocket, sslFilter); this is " + this);
+        }
+        ((SslBackend) backend).allowDirtyShutdown(allow);
+    }
+
     /** {@code bufferevent_get_base()}. Any thread. */
     public EventBase base() {
         return base;
@@ -856,12 +985,17 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** I/O failed: the direction is disabled, then {@code ERROR|READING} or {@code ERROR|WRITING}. */
     void ioFailed(int direction, IOException e) {
+        ioFailed(direction, e, direction == BevEvent.READING ? Instrumentation.ErrorKind.READ : Instrumentation.ErrorKind.WRITE);
+    }
+
+    /** As {@link #ioFailed(int, IOException)}, reported to the instrumentation as {@code kind} (TLS). */
+    void ioFailed(int direction, IOException e, Instrumentation.ErrorKind kind) {
         socketError = e;
         writes.stopFinishing();
         boolean reading = direction == BevEvent.READING;
         flow.disable(reading ? Ev.READ : Ev.WRITE);
         refresh();
-        instrumentation.error(this, reading ? Instrumentation.ErrorKind.READ : Instrumentation.ErrorKind.WRITE, e);
+        instrumentation.error(this, kind, e);
         callbacks.event(BevEvent.ERROR | direction);
     }
 
@@ -920,6 +1054,17 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     BevBackend backend() {
         return backend;
+    }
+
+    /** A TLS bufferevent now sits on this one ({@code null}: none any more); it finishes this one after its close_notify. */
+    void stackUnder(BufferEvent upper) {
+        above = upper;
+    }
+
+    /** Whether a live bufferevent sits on this one, so that a graceful shutdown leaves finishing this one to it. */
+    boolean stackedUnder() {
+        BufferEvent a = above;
+        return a != null && !a.isReleased();
     }
 
     BevThreadRules threads() {

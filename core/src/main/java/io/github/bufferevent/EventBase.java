@@ -63,6 +63,11 @@ public final class EventBase implements Executor, AutoCloseable {
 
     /** Loop-thread scratch for gathering writes, shared by every bufferevent of this base. */
     final ByteBuffer[] writeVectors = new ByteBuffer[WRITE_VECTORS];
+    /** Loop-thread scratch for ciphertext, shared by the TLS bufferevents of this base: records to unwrap, a record wrapped. */
+    final SslScratch sslNetIn = new SslScratch();
+    final SslScratch sslNetOut = new SslScratch();
+    /** Where TLS bufferevents run their engines' delegated tasks. */
+    private final DelegatedTasks delegatedTasks;
 
     private final LiveSet live = new LiveSet();
     private int retained;
@@ -80,6 +85,7 @@ public final class EventBase implements Executor, AutoCloseable {
         this.daemon = builder.daemon;
         this.instrumentation = builder.instrumentation;
         this.resolver = builder.resolver;
+        this.delegatedTasks = new DelegatedTasks(this, builder.delegatedTaskExecutor, builder.threadName);
         this.io = new LoopSelector(clock, this::onKeyReady, this::wakeRequested);
         this.stats = new LoopStats(this, instrumentation);
         this.queues = new LoopQueues(clock, timers, stats, stop::stopping);
@@ -549,6 +555,10 @@ public final class EventBase implements Executor, AutoCloseable {
         return resolver;
     }
 
+    DelegatedTasks delegatedTasks() {
+        return delegatedTasks;
+    }
+
     void schedule(TimerHeap.Timer timer, long delayNanos) {
         timers.schedule(timer, clock.getAsLong() + delayNanos);
     }
@@ -634,6 +644,7 @@ public final class EventBase implements Executor, AutoCloseable {
         private boolean daemon;
         private Instrumentation instrumentation = Instrumentation.NOOP;
         private HostResolver resolver = HostResolver.system();
+        private Executor delegatedTaskExecutor;
 
         private Builder() {
         }
@@ -669,6 +680,18 @@ public final class EventBase implements Executor, AutoCloseable {
         /** The resolver behind {@link BufferEvent#connectHostname} (default {@link HostResolver#system()}). */
         public Builder resolver(HostResolver resolver) {
             this.resolver = Objects.requireNonNull(resolver, "resolver");
+            return this;
+        }
+
+        /**
+         * Where TLS bufferevents run the work their {@code SSLEngine} must not do on the loop
+         * ({@code getDelegatedTask()}: certificate checks, key exchange, signatures; a client's
+         * first flight). Default null: a small pool of daemon threads named after the loop thread,
+         * made on first use and shut down when the base closes. An executor given here is used as
+         * is and never shut down by the base; it must not run tasks on the calling thread.
+         */
+        public Builder delegatedTaskExecutor(Executor executor) {
+            this.delegatedTaskExecutor = executor;
             return this;
         }
 

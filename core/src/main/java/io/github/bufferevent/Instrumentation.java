@@ -40,7 +40,22 @@ public interface Instrumentation {
         /** Resolving a host name failed. */
         DNS,
         /** A user callback threw. */
-        CALLBACK
+        CALLBACK,
+        /**
+         * TLS failed: a handshake (untrusted certificate, host name mismatch, an alert from the
+         * peer), a bad record, or a close without close_notify; the cause is the {@code SSLException}.
+         */
+        TLS
+    }
+
+    /** How a TLS handshake ended ({@link BufferEvent#sslSocket}, {@link BufferEvent#sslFilter}). */
+    enum HandshakeOutcome {
+        /** Completed: the bufferevent reports {@link BevEvent#CONNECTED}. */
+        SUCCESS,
+        /** Failed; the cause is the {@code SSLException} (or the I/O error that ended it). */
+        FAILURE,
+        /** The handshake timeout (the connect timeout, or else the write timeout) expired. */
+        TIMEOUT
     }
 
     /** A bufferevent was created. */
@@ -65,6 +80,13 @@ public interface Instrumentation {
 
     /** An error of the given kind; {@code cause} is never null. */
     default void error(BufferEvent bev, ErrorKind kind, Throwable cause) {
+    }
+
+    /**
+     * A TLS handshake ended after {@code nanos} (counted from the transport being connected);
+     * {@code cause} is null unless it failed (for a timeout too).
+     */
+    default void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
     }
 
     /** The peer closed its side ({@link BevEvent#EOF}). */

@@ -53,6 +53,11 @@ final class SafeInstrumentation implements Instrumentation {
     }
 
     @Override
+    public void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
+        try { delegate.handshakeFinished(bev, outcome, cause, nanos); } catch (Throwable t) { failed("handshakeFinished", t); }
+    }
+
+    @Override
     public void eof(BufferEvent bev) {
         try { delegate.eof(bev); } catch (Throwable t) { failed("eof", t); }
     }

@@ -28,8 +28,8 @@ final class PeerServer implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
-    private PeerServer(Handler handler) throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    private PeerServer(ServerSocket server, Handler handler) {
+        this.server = server;
         acceptor = new Thread(() -> {
             while (!server.isClosed()) {
                 try {
@@ -54,7 +54,12 @@ final class PeerServer implements AutoCloseable {
     }
 
     static PeerServer start(Handler handler) throws IOException {
-        return new PeerServer(handler);
+        return new PeerServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), handler);
+    }
+
+    /** Serves the connections {@code server} (bound already: a TLS server socket, say) accepts. */
+    static PeerServer on(ServerSocket server, Handler handler) {
+        return new PeerServer(server, handler);
     }
 
     /** Reads everything until EOF and completes the future with it. */
@@ -68,18 +73,21 @@ final class PeerServer implements AutoCloseable {
 
     /** Echoes every byte back until EOF. */
     static PeerServer echo() throws IOException {
-        return start(s -> {
-            try (s) {
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                byte[] buf = new byte[8192];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    out.flush();
-                }
+        return start(PeerServer::echoUntilEof);
+    }
+
+    /** Echoes every byte {@code s} reads back until EOF, then closes it. */
+    static void echoUntilEof(Socket s) throws IOException {
+        try (s) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[16384];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                out.flush();
             }
-        });
+        }
     }
 
     /** Sends {@code data}, then closes. */
