@@ -5,9 +5,11 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 
 /**
- * Hands out socket {@link BufferEvent}s on one {@link EventBase}, configured with the same
+ * Hands out socket {@link BufferEvent}s (plain, or TLS with {@link #ssl}) on one {@link EventBase}, configured with the same
  * options, timeouts, watermarks, single read/write limits, rate limit and rate-limit group, and
  * {@link Instrumentation}. The Spring
  * starter exposes one as a bean.
@@ -30,6 +32,7 @@ public final class BufferEventFactory {
     private final EvTokenBucketCfg rateLimit;
     private final BevRateLimitGroup rateLimitGroup;
     private final Instrumentation instrumentation;
+    private final boolean sslVerifyHostname;
 
     private BufferEventFactory(Builder b) {
         this.base = b.base;
@@ -45,6 +48,10 @@ public final class BufferEventFactory {
         this.rateLimit = b.rateLimit;
         this.rateLimitGroup = b.rateLimitGroup;
         this.instrumentation = b.instrumentation != null ? b.instrumentation : b.base.instrumentation();
+        this.sslVerifyHostname = b.sslVerifyHostname;
+        if (!sslVerifyHostname) {
+            SslClientEngines.warnVerificationOff();
+        }
     }
 
     /** A builder for a factory on {@code base}. */
@@ -59,7 +66,32 @@ public final class BufferEventFactory {
 
     /** A bufferevent on {@code channel} (an accepted or connected channel, or null). */
     public BufferEvent socket(SocketChannel channel) throws IOException {
-        BufferEvent bev = BufferEvent.socket(base, channel, instrumentation, options);
+        return configure(BufferEvent.socket(base, channel, instrumentation, options));
+    }
+
+    /**
+     * A TLS client bufferevent ({@link BufferEvent#sslSocket}, CONNECTING) without a channel
+     * yet, for {@code connect} or {@code connectHostname}, with an engine from {@code context}
+     * for {@code serverName}: sent as SNI (unless it is an IP address) and verified against the
+     * server's certificate (endpoint identification "HTTPS", unless the builder turned
+     * {@link Builder#sslVerifyHostname} off). {@code serverName} is usually the host connected
+     * to; {@code port} is the engine's peer port (its session cache key). The handshake is bound
+     * by the connect timeout, or else the write timeout.
+     *
+     * @throws IllegalArgumentException if the server name is blank or the port outside 1..65535
+     */
+    public BufferEvent ssl(SSLContext context, String serverName, int port) throws IOException {
+        SSLEngine engine = SslClientEngines.create(context, serverName, port, sslVerifyHostname);
+        return configure(BufferEvent.sslSocket(base, null, engine, BevSslState.CONNECTING, instrumentation, options));
+    }
+
+    /** Whether {@link #ssl} engines verify the server name against the certificate (default true). */
+    public boolean sslVerifyHostname() {
+        return sslVerifyHostname;
+    }
+
+    /** Applies the factory's settings to a new bufferevent; frees it if one does not apply. */
+    private BufferEvent configure(BufferEvent bev) {
         try {
             bev.setTimeouts(readTimeout, writeTimeout);
             bev.setConnectTimeout(connectTimeout);
@@ -107,6 +139,7 @@ public final class BufferEventFactory {
         b.rateLimit = rateLimit;
         b.rateLimitGroup = rateLimitGroup;
         b.instrumentation = instrumentation;
+        b.sslVerifyHostname = sslVerifyHostname;
         return b;
     }
 
@@ -190,6 +223,7 @@ public final class BufferEventFactory {
         private EvTokenBucketCfg rateLimit;
         private BevRateLimitGroup rateLimitGroup;
         private Instrumentation instrumentation;
+        private boolean sslVerifyHostname = true;
 
         private Builder(EventBase base) {
             this.base = Objects.requireNonNull(base, "base");
@@ -274,6 +308,16 @@ public final class BufferEventFactory {
         /** The instrumentation (default: the base's). */
         public Builder instrumentation(Instrumentation instrumentation) {
             this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
+            return this;
+        }
+
+        /**
+         * Whether the engines of {@link BufferEventFactory#ssl} check that the server's
+         * certificate matches the server name (default true). Turning it off lets anyone with a
+         * certificate the trust store accepts pass for any server; a WARN says so once.
+         */
+        public Builder sslVerifyHostname(boolean verify) {
+            this.sslVerifyHostname = verify;
             return this;
         }
 

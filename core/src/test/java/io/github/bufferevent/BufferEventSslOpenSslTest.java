@@ -5,14 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -169,24 +165,7 @@ class BufferEventSslOpenSslTest {
     @Test
     void sessionResumption() throws Exception {
         AtomicInteger checks = new AtomicInteger();
-        X509TrustManager real = (X509TrustManager) pki.trustManagers()[0];
-        SSLContext ctx = pki.clientContext(new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                real.checkClientTrusted(chain, authType);
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                checks.incrementAndGet();
-                real.checkServerTrusted(chain, authType);
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return real.getAcceptedIssuers();
-            }
-        }});
+        SSLContext ctx = pki.clientContextCountingServerChecks(checks);
         try (OpenSslServer server = OpenSslServer.start(pemDir)) {
             for (int round = 1; round <= 2; round++) {
                 BufferEvent bev = connect(server, ctx, TestPki.HOST);

@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -19,12 +17,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -45,57 +40,6 @@ class BufferEventSslServerTest {
         return EventBase.builder().threadName(name).daemon(true).build().start();
     }
 
-    /**
-     * A TLS server on 127.0.0.1: each channel its listener accepts becomes an ACCEPTING
-     * bufferevent (THREADSAFE, CLOSE_ON_FREE) with a {@link TlsRecorder} (echoing or not), after
-     * {@code setup} had its say.
-     */
-    private static final class Server implements AutoCloseable {
-        final List<BufferEvent> accepted = new CopyOnWriteArrayList<>();
-        final List<TlsRecorder> recorders = new CopyOnWriteArrayList<>();
-        final ConnectionListener listener;
-
-        Server(EventBase base, SSLContext ctx, boolean needClientAuth, boolean echo, Consumer<BufferEvent> setup) throws IOException {
-            listener = ConnectionListener.bind(base, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256, (l, ch, peer) -> {
-                try {
-                    BufferEvent bev = BufferEvent.sslSocket(base, ch, TestPki.serverEngine(ctx, needClientAuth), BevSslState.ACCEPTING,
-                            BevOption.CLOSE_ON_FREE, BevOption.THREADSAFE);
-                    accepted.add(bev);
-                    setup.accept(bev);
-                    recorders.add(echo ? TlsRecorder.echoing(bev) : TlsRecorder.on(bev));
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-        }
-
-        Server(EventBase base, SSLContext ctx) throws IOException {
-            this(base, ctx, false, false, b -> { });
-        }
-
-        InetSocketAddress address() {
-            return (InetSocketAddress) listener.localAddress();
-        }
-
-        int port() {
-            return address().getPort();
-        }
-
-        /** Whether the first connection has ended (EOF or ERROR). */
-        boolean firstEnded() {
-            return !recorders.isEmpty() && recorders.get(0).ended();
-        }
-
-        TlsRecorder first() {
-            return recorders.get(0);
-        }
-
-        @Override
-        public void close() {
-            listener.free();
-        }
-    }
-
     /** Equal bytes, with a short message (length, first difference) instead of two arrays of megabytes. */
     static void assertSameBytes(byte[] actual, byte[] expected) {
         assertThat(actual.length).as("length").isEqualTo(expected.length);
@@ -110,7 +54,7 @@ class BufferEventSslServerTest {
     @Test
     void acceptingSideServesAJdkClient() throws Exception {
         try (EventBase base = startBase("tls-server");
-                Server server = new Server(base, pki.serverContext(), false, true, b -> { })) {
+                TlsTestServer server = new TlsTestServer(base, pki.serverContext(), false, true, b -> { })) {
             try (SSLSocket s = (SSLSocket) pki.clientContext().getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), server.port())) {
                 s.startHandshake();
                 s.getOutputStream().write("ping\n".getBytes(StandardCharsets.UTF_8));
@@ -128,7 +72,7 @@ class BufferEventSslServerTest {
     @Test
     void acceptingSideNeverReportsConnectedForAFailedHandshake() throws Exception {
         try (EventBase base = startBase("tls-server");
-                Server server = new Server(base, pki.serverContext(), true, false, b -> { })) {
+                TlsTestServer server = new TlsTestServer(base, pki.serverContext(), true, false, b -> { })) {
             BufferEvent client = client(base, pki.clientContext(), server.port());
             TlsRecorder clientRec = TlsRecorder.on(client);
             client.connect(server.address());
@@ -152,7 +96,7 @@ class BufferEventSslServerTest {
     void finishedIsACleanCloseForTheReceiver() throws Exception {
         byte[] data = new byte[2 * 1024 * 1024 + 5];
         new Random(3).nextBytes(data);
-        try (EventBase base = startBase("tls-both"); Server server = new Server(base, pki.serverContext())) {
+        try (EventBase base = startBase("tls-both"); TlsTestServer server = new TlsTestServer(base, pki.serverContext())) {
             BufferEvent client = client(base, pki.clientContext(), server.port());
             TlsRecorder clientRec = TlsRecorder.on(client);
             client.write(data);
@@ -179,7 +123,7 @@ class BufferEventSslServerTest {
     void freeWithFinishedPendingStillSendsCloseNotifyAfterTheData() throws Exception {
         byte[] data = new byte[1024 * 1024];
         new Random(5).nextBytes(data);
-        try (EventBase base = startBase("tls-both"); Server server = new Server(base, pki.serverContext())) {
+        try (EventBase base = startBase("tls-both"); TlsTestServer server = new TlsTestServer(base, pki.serverContext())) {
             BufferEvent client = client(base, pki.clientContext(), server.port());
             client.setCallbacks(null, null, (b, what) -> {
                 if (what == BevEvent.CONNECTED) {
@@ -203,7 +147,7 @@ class BufferEventSslServerTest {
     void dirtyCloseByOurSideIsAnErrorForTheReceiverUnlessAllowed() throws Exception {
         for (boolean allow : new boolean[] {false, true}) {
             try (EventBase base = startBase("tls-both");
-                    Server server = new Server(base, pki.serverContext(), false, false, b -> b.setAllowDirtyShutdown(allow))) {
+                    TlsTestServer server = new TlsTestServer(base, pki.serverContext(), false, false, b -> b.setAllowDirtyShutdown(allow))) {
                 BufferEvent client = client(base, pki.clientContext(), server.port());
                 client.setCallbacks(null, null, (b, what) -> {
                     if (what == BevEvent.CONNECTED) {
@@ -229,7 +173,7 @@ class BufferEventSslServerTest {
     /** A graceful shutdown of the client's base sends close_notify on its open TLS connections. */
     @Test
     void gracefulShutdownSendsCloseNotify() throws Exception {
-        try (EventBase serverBase = startBase("tls-server"); Server server = new Server(serverBase, pki.serverContext())) {
+        try (EventBase serverBase = startBase("tls-server"); TlsTestServer server = new TlsTestServer(serverBase, pki.serverContext())) {
             EventBase clientBase = startBase("tls-client");
             BufferEvent client = client(clientBase, pki.clientContext(), server.port());
             TlsRecorder clientRec = TlsRecorder.on(client);
@@ -263,7 +207,7 @@ class BufferEventSslServerTest {
             taskThreads.add(Thread.currentThread().getName());
             r.run();
         })).build().start()) {
-            Server server = new Server(base, pki.serverContext(), false, true, b -> { });
+            TlsTestServer server = new TlsTestServer(base, pki.serverContext(), false, true, b -> { });
             List<TlsRecorder> recs = new CopyOnWriteArrayList<>();
             for (int i = 0; i < clients; i++) {
                 BufferEvent c = client(base, pki.clientContext(), server.port());
@@ -316,25 +260,7 @@ class BufferEventSslServerTest {
     @Test
     void sessionResumption() throws Exception {
         AtomicInteger checks = new AtomicInteger();
-        X509TrustManager real = (X509TrustManager) pki.trustManagers()[0];
-        X509TrustManager counting = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                real.checkClientTrusted(chain, authType);
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                checks.incrementAndGet();
-                real.checkServerTrusted(chain, authType);
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return real.getAcceptedIssuers();
-            }
-        };
-        SSLContext clientCtx = pki.clientContext(new TrustManager[] {counting});
+        SSLContext clientCtx = pki.clientContextCountingServerChecks(checks);
         try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase("tls-resume")) {
             for (int round = 1; round <= 2; round++) {
                 BufferEvent c = client(base, clientCtx, peer.address().getPort());

@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -23,6 +24,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -30,6 +32,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A test certificate authority made with the JDK alone (EC P-256 keys, X.509 v3 certificates
@@ -109,23 +112,43 @@ final class TestPki {
         return context(null, null, otherCa);
     }
 
-    /** A client context with the given trust managers (a counting one, say). */
-    SSLContext clientContext(TrustManager[] trust) {
+    /**
+     * A client context trusting the CA that counts the checks of server certificates in
+     * {@code checks}: a resumed session makes none.
+     */
+    SSLContext clientContextCountingServerChecks(AtomicInteger checks) {
+        X509TrustManager real = (X509TrustManager) trustManagers(ca)[0];
+        X509TrustManager counting = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                real.checkClientTrusted(chain, authType);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                checks.incrementAndGet();
+                real.checkServerTrusted(chain, authType);
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return real.getAcceptedIssuers();
+            }
+        };
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, trust, null);
+            ctx.init(null, new TrustManager[] {counting}, null);
             return ctx;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** The trust managers of {@link #clientContext()}. */
-    TrustManager[] trustManagers() {
+    private static TrustManager[] trustManagers(X509Certificate trusted) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
-            trust.setCertificateEntry("ca", ca);
+            trust.setCertificateEntry("ca", trusted);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
             return tmf.getTrustManagers();
@@ -144,13 +167,8 @@ final class TestPki {
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, PASSWORD);
             }
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("ca", trusted);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            ctx.init(kmf == null ? null : kmf.getKeyManagers(), trustManagers(trusted), null);
             return ctx;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);

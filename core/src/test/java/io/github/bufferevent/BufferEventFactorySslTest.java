@@ -1,0 +1,81 @@
+package io.github.bufferevent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link BufferEventFactory#ssl}: what the library builds itself is secure by default (SNI, the
+ * server name verified against the certificate); turning verification off is explicit.
+ */
+@Timeout(60)
+class BufferEventFactorySslTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private final TestPki pki = TestPki.get();
+
+    private static EventBase startBase() {
+        return EventBase.builder().threadName("tls-factory").daemon(true).build().start();
+    }
+
+    @Test
+    void sendsSniAndVerifiesTheServerNameByDefault() throws Exception {
+        try (EventBase base = startBase(); TlsTestServer server = new TlsTestServer(base, pki.serverContext(), false, true, b -> { })) {
+            BufferEventFactory factory = BufferEventFactory.builder(base).options(BevOption.CLOSE_ON_FREE, BevOption.THREADSAFE).build();
+            assertThat(factory.sslVerifyHostname()).isTrue();
+            BufferEvent bev = factory.ssl(pki.clientContext(), TestPki.HOST, server.port());
+            assertThat(bev.sslEngine().getSSLParameters().getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");
+            TlsRecorder rec = TlsRecorder.on(bev);
+            bev.connect(server.address());
+            bev.write("via the factory\n".getBytes(StandardCharsets.UTF_8));
+            await().atMost(WAIT).until(() -> rec.text().equals("via the factory\n"));
+            ExtendedSSLSession session = (ExtendedSSLSession) server.accepted.get(0).sslEngine().getSession();
+            assertThat(session.getRequestedServerNames()).containsExactly(new SNIHostName(TestPki.HOST));
+            bev.free();
+        }
+    }
+
+    @Test
+    void aWrongServerNameFailsUnlessVerificationIsTurnedOff() throws Exception {
+        try (EventBase base = startBase(); TlsTestServer server = new TlsTestServer(base, pki.serverContext())) {
+            BufferEvent strict = BufferEventFactory.builder(base).options(BevOption.THREADSAFE).build()
+                    .ssl(pki.clientContext(), "other.example", server.port());
+            TlsRecorder rec1 = TlsRecorder.on(strict);
+            strict.connect(server.address());
+            await().atMost(WAIT).until(rec1::ended);
+            assertThat(rec1.events).containsExactly("READING|ERROR");
+            assertThat(strict.sslError()).isInstanceOf(SSLHandshakeException.class).hasMessageContaining("other.example");
+
+            BufferEventFactory lax = BufferEventFactory.builder(base).options(BevOption.THREADSAFE).sslVerifyHostname(false).build();
+            assertThat(lax.sslVerifyHostname()).isFalse();
+            assertThat(lax.toBuilder().build().sslVerifyHostname()).isFalse();
+            BufferEvent trusting = lax.ssl(pki.clientContext(), "other.example", server.port());
+            TlsRecorder rec2 = TlsRecorder.on(trusting);
+            trusting.connect(server.address());
+            await().atMost(WAIT).until(() -> rec2.has("CONNECTED"));
+            strict.free();
+            trusting.free();
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        try (EventBase base = EventBase.create()) {
+            BufferEventFactory factory = BufferEventFactory.builder(base).build();
+            assertThatThrownBy(() -> factory.ssl(pki.clientContext(), " ", 443)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("serverName");
+            assertThatThrownBy(() -> factory.ssl(pki.clientContext(), "example.org", 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("port must be in 1..65535");
+            assertThatThrownBy(() -> factory.ssl(null, "example.org", 443)).isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("context");
+        }
+    }
+}
