@@ -454,9 +454,7 @@ final class SslBackend extends BevBackend {
         bev.timeouts().resetSoon(); // the handshake gets a whole timeout of its own
         pump.begin();
         bev.refresh();
-        if (pump.failure() != null) {
-            report();
-        }
+        drive(); // a server's engine is ready at once (and reads a hello that came with the connect); a client's waits for its task
     }
 
     /** The transport closed without close_notify having arrived. */

@@ -145,9 +145,20 @@ final class SslPump {
 
     // ------------------------------------------------------------------ running
 
-    /** Starts the handshake: {@code beginHandshake} off the loop (a client's hello and key shares are built there). */
+    /**
+     * Starts the handshake: a client's {@code beginHandshake} off the loop (its hello and key
+     * shares are built there); a server's here (it only gets ready for the client's hello).
+     */
     void begin() {
-        offLoop(engine::beginHandshake);
+        if (engine.getUseClientMode()) {
+            offLoop(engine::beginHandshake);
+            return;
+        }
+        try {
+            engine.beginHandshake();
+        } catch (SSLException | RuntimeException e) {
+            fail(BevEvent.READING, e instanceof SSLException ? (SSLException) e : new SSLException(e));
+        }
     }
 
     /** Moves everything that can move now. */
