@@ -41,21 +41,7 @@ class BufferEventSslAllocationTest {
             long[] target = {WARMUP};
             BufferEvent client = BufferEvent.sslSocket(base, null, TestPki.clientEngine(pki.clientContext(), TestPki.HOST, server.port()),
                     BevSslState.CONNECTING, BevOption.CLOSE_ON_FREE);
-            client.setCallbacks(b -> {
-                EvBuffer in = b.input();
-                while (in.length() >= 64) {
-                    in.drain(64);
-                    if (++rounds[0] == target[0]) {
-                        b.base().loopBreak();
-                        return;
-                    }
-                    b.write(message);
-                }
-            }, null, (b, what) -> {
-                if (what == BevEvent.CONNECTED) {
-                    b.write(message);
-                }
-            });
+            HotPathAllocationTest.pingPong(client, message, rounds, target);
             client.enable(Ev.READ);
             client.connect(server.address());
             base.dispatch(); // handshake and warm-up

@@ -38,21 +38,7 @@ class HotPathAllocationTest {
             long[] rounds = new long[1];
             long[] target = new long[] {WARMUP};
             BufferEvent client = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
-            client.setCallbacks(b -> {
-                EvBuffer in = b.input();
-                while (in.length() >= 64) {
-                    in.drain(64);
-                    if (++rounds[0] == target[0]) {
-                        b.base().loopBreak();
-                        return;
-                    }
-                    b.write(message);
-                }
-            }, null, (b, what) -> {
-                if (what == BevEvent.CONNECTED) {
-                    b.write(message);
-                }
-            });
+            pingPong(client, message, rounds, target);
             client.enable(Ev.READ);
             client.connect(listener.localAddress());
             base.dispatch(); // warm-up: the JIT compiles the path
@@ -71,5 +57,29 @@ class HotPathAllocationTest {
             client.free();
             listener.free();
         }
+    }
+
+    /**
+     * The client side of a ping-pong of {@code message}: sends it once connected, and again for
+     * each one that comes back, counting round trips in {@code rounds[0]}; breaks the loop when
+     * it reaches {@code target[0]}. Allocates nothing per message.
+     */
+    static void pingPong(BufferEvent client, byte[] message, long[] rounds, long[] target) {
+        int n = message.length;
+        client.setCallbacks(b -> {
+            EvBuffer in = b.input();
+            while (in.length() >= n) {
+                in.drain(n);
+                if (++rounds[0] == target[0]) {
+                    b.base().loopBreak();
+                    return;
+                }
+                b.write(message);
+            }
+        }, null, (b, what) -> {
+            if (what == BevEvent.CONNECTED) {
+                b.write(message);
+            }
+        });
     }
 }
