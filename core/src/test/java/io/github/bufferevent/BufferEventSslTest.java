@@ -268,6 +268,72 @@ class BufferEventSslTest {
         }
     }
 
+    /** The read high watermark holds the input near it (the socket is not read meanwhile); draining lets the rest come. */
+    @Test
+    void readHighWatermarkHoldsTheInput() throws Exception {
+        byte[] data = new byte[1024 * 1024];
+        new Random(11).nextBytes(data);
+        try (PeerServer peer = TlsPeerServer.start(pki.serverContext(), false, s -> {
+            try (s) {
+                s.getOutputStream().write(data);
+                s.getInputStream().read(); // until the client closes
+            }
+        }); EventBase base = startBase()) {
+            BufferEvent bev = client(base, pki.clientContext(), TestPki.HOST, peer.address().getPort());
+            AtomicLong most = new AtomicLong();
+            bev.setWatermark(Ev.READ, 0, 32 * 1024);
+            bev.setCallbacks(b -> most.accumulateAndGet(b.input().length(), Math::max), null, null);
+            bev.enable(Ev.READ);
+            bev.connect(peer.address());
+            await().atMost(WAIT).until(() -> bev.bufferedInput() >= 32 * 1024);
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            byte[] chunk = new byte[8192];
+            await().atMost(WAIT).until(() -> {
+                int n = bev.read(chunk); // from this thread: THREADSAFE takes the lock
+                got.write(chunk, 0, n);
+                return got.size() == data.length;
+            });
+            BufferEventSslServerTest.assertSameBytes(got.toByteArray(), data);
+            assertThat(most.get()).as("most input held").isLessThan(32 * 1024 + 16 * 1024 + 1); // at most one record past the mark
+            bev.free();
+        }
+    }
+
+    /** Writes from several threads at once each arrive whole and in order per thread (the hand-off, through TLS). */
+    @Test
+    void writesFromOtherThreads() throws Exception {
+        int threads = 4;
+        int lines = 500;
+        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
+            BufferEvent bev = client(base, pki.clientContext(), TestPki.HOST, peer.address().getPort());
+            TlsRecorder rec = TlsRecorder.on(bev);
+            bev.connect(peer.address());
+            Thread[] writers = new Thread[threads];
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                writers[t] = new Thread(() -> {
+                    for (int i = 0; i < lines; i++) {
+                        bev.write(String.format("writer %d line %03d\n", id, i).getBytes(StandardCharsets.UTF_8));
+                    }
+                });
+                writers[t].start();
+            }
+            for (Thread w : writers) {
+                w.join();
+            }
+            int expected = threads * lines * "writer 0 line 000\n".length();
+            await().atMost(WAIT).until(() -> rec.bytes().length >= expected);
+            String[] got = rec.text().split("\n");
+            assertThat(got).hasSize(threads * lines);
+            int[] next = new int[threads];
+            for (String line : got) {
+                int id = line.charAt(7) - '0';
+                assertThat(line).isEqualTo(String.format("writer %d line %03d", id, next[id]++));
+            }
+            bev.free();
+        }
+    }
+
     /** A peer that accepts TCP but never speaks TLS: the handshake times out as TIMEOUT|WRITING (the write timeout). */
     @Test
     void handshakeTimeoutIsTimeoutWriting() throws Exception {
