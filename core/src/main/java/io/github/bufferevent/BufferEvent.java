@@ -209,7 +209,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      */
     public static BufferEvent sslSocket(EventBase base, SocketChannel channel, SSLEngine engine, BevSslState state, BevOption... options)
             throws IOException {
-        return sslSocket(base, channel, engine, state, base.instrumentation(), options);
+        return sslSocket(Objects.requireNonNull(base, "base"), channel, engine, state, base.instrumentation(), options);
     }
 
     static BufferEvent sslSocket(EventBase base, SocketChannel channel, SSLEngine engine, BevSslState state, Instrumentation instrumentation,
@@ -745,7 +745,9 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     /**
      * {@code bufferevent_openssl_get_ssl()}: the engine of a TLS bufferevent (for its session,
      * protocol, cipher suite, peer certificates), or null for any other kind. Any thread; never
-     * call {@code wrap}, {@code unwrap} or {@code close*} on it: the bufferevent drives it.
+     * call {@code wrap}, {@code unwrap} or {@code close*} on it: the bufferevent drives it. While
+     * the handshake runs, one of the engine's tasks may hold its lock off the loop, and its
+     * getters then wait for it: ask after {@link BevEvent#CONNECTED}.
      */
     public SSLEngine sslEngine() {
         return backend instanceof SslBackend ? ((SslBackend) backend).engine() : null;
