@@ -38,6 +38,11 @@ final class BevCallbacks {
         eventCb = event;
     }
 
+    /** The event callback set now (a filter checks whether the underlying's are still its own). */
+    BufferEvent.EventCallback eventCallback() {
+        return eventCb;
+    }
+
     /** Input reached the read low watermark. */
     void read() {
         fire(READ, 0, deferAll);

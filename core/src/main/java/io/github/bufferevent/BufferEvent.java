@@ -19,7 +19,7 @@ import java.util.function.Function;
 /**
  * libevent's {@code bufferevent}: an input and an output {@link EvBuffer}, read, write and event
  * callbacks, watermarks and timeouts, driven by an {@link EventBase}. One type for every kind, as
- * in libevent: what a kind does differently (a socket today) lives in a package-private backend.
+ * in libevent: what a kind does differently (a socket, a filter) lives in a package-private backend.
  *
  * <p>Threads: callbacks run on the base's loop thread, holding this bufferevent's lock (unless
  * {@link BevOption#UNLOCK_CALLBACKS}). Created with {@link BevOption#THREADSAFE}, every method
@@ -115,6 +115,8 @@ public final class BufferEvent implements AutoCloseable {
     private long readLow;
     private long readHigh;
     private long writeLow;
+    /** Only a filter above reads it: how much it may queue in this output ({@code wm_write.high}). */
+    private long writeHigh;
     private volatile int maxSingleRead = DEFAULT_MAX_SINGLE_READ;
     private volatile int maxSingleWrite = DEFAULT_MAX_SINGLE_WRITE;
 
@@ -138,10 +140,16 @@ public final class BufferEvent implements AutoCloseable {
 
     private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation,
             Function<BufferEvent, BevBackend> backend) {
+        this(base, options, instrumentation, null, backend);
+    }
+
+    /** With THREADSAFE, {@code sharedLock} (if not null) is the lock, as a filter shares its underlying's. */
+    private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
+            Function<BufferEvent, BevBackend> backend) {
         this.base = base;
         this.threadSafe = options.contains(BevOption.THREADSAFE);
         this.closeOnFree = options.contains(BevOption.CLOSE_ON_FREE);
-        this.lock = threadSafe ? new ReentrantLock() : null;
+        this.lock = !threadSafe ? null : sharedLock != null ? sharedLock : new ReentrantLock();
         this.handoff = threadSafe ? new WriteHandoff() : null;
         this.instrumentation = SafeInstrumentation.of(instrumentation);
         this.callbacks = new BevCallbacks(this, options.contains(BevOption.DEFER_CALLBACKS),
@@ -183,6 +191,33 @@ public final class BufferEvent implements AutoCloseable {
         if (channel != null) {
             bev.update();
         }
+        return bev;
+    }
+
+    /**
+     * {@code bufferevent_filter_new()}: a bufferevent on top of {@code underlying} (on its base).
+     * The input filter turns what arrives in the underlying's input into this bufferevent's input;
+     * the output filter turns this bufferevent's output into the underlying's output; a null
+     * filter passes bytes through. The filter takes the underlying's callbacks over (do not set
+     * them again) and passes its events up; {@link #connect} and {@link #connectHostname} act on
+     * the underlying. {@code flush(Ev.WRITE, BevFlush.FINISHED)} lets the output filter write its
+     * trailer, then finishes the underlying (the peer reads every byte, then EOF). With
+     * {@link BevOption#CLOSE_ON_FREE}, {@link #free()} frees the underlying too; without it the
+     * underlying is left with no callbacks. With {@link BevOption#THREADSAFE} the filter shares a
+     * THREADSAFE underlying's lock (as libevent does), so one lock guards the whole stack. Filters
+     * stack: the underlying may itself be a filter. Writing starts enabled, reading disabled.
+     *
+     * @throws IllegalStateException if the underlying is freed, its base is closed, or (without
+     *     THREADSAFE) the caller is a foreign thread while the loop runs
+     */
+    public static BufferEvent filter(BufferEvent underlying, BevFilter input, BevFilter output, BevOption... options) {
+        Objects.requireNonNull(underlying, "underlying");
+        EnumSet<BevOption> set = checkNew(underlying.base, options, "filter");
+        underlying.checkNotFreed();
+        BufferEvent bev = new BufferEvent(underlying.base, set, underlying.base.instrumentation(), underlying.lock,
+                b -> new FilterBackend(b, underlying, input, output));
+        bev.born();
+        ((FilterBackend) bev.backend).attach();
         return bev;
     }
 
@@ -270,7 +305,8 @@ public final class BufferEvent implements AutoCloseable {
      * {@code bufferevent_setwatermark()}. Read low: the read callback runs only once input holds
      * at least this much. Read high (0 = unlimited): each read is capped at high minus the current
      * input, and reading suspends at high until the input drains below it. Write low: the write
-     * callback runs once output drains to this much or less.
+     * callback runs once output drains to this much or less. Write high (0 = unlimited): how much a
+     * filter bufferevent on top of this one queues in this output at most (as in libevent).
      *
      * @throws IllegalArgumentException if a mark is negative, or for READ low exceeds a non-zero high
      */
@@ -291,6 +327,7 @@ public final class BufferEvent implements AutoCloseable {
             }
             if ((events & Ev.WRITE) != 0) {
                 writeLow = low;
+                writeHigh = high;
             }
             update();
         });
@@ -488,6 +525,9 @@ public final class BufferEvent implements AutoCloseable {
                 finishRequested = true;
             }
             handOverWrite(true);
+            if (mode == BevFlush.FLUSH) {
+                onLoopLocked("flush", () -> backend.flushWrite(BevFlush.FLUSH)); // a filter's FLUSH (deflate's sync flush)
+            }
             return result;
         }
         lock();
@@ -633,6 +673,11 @@ public final class BufferEvent implements AutoCloseable {
         return backend.channel();
     }
 
+    /** {@code bufferevent_get_underlying()}: the bufferevent a filter sits on, or null (a socket). Any thread. */
+    public BufferEvent underlying() {
+        return backend.underlying();
+    }
+
     /** {@code bufferevent_get_base()}. Any thread. */
     public EventBase base() {
         return base;
@@ -775,6 +820,16 @@ public final class BufferEvent implements AutoCloseable {
     void unsuspendWrite(int reason) {
         writeSuspended &= ~reason;
         update();
+    }
+
+    /** The read high watermark (0: none), for a filter's input side. */
+    long readHighWatermark() {
+        return readHigh;
+    }
+
+    /** The write high watermark (0: none), for a filter above this bufferevent. */
+    long writeHighWatermark() {
+        return writeHigh;
     }
 
     /** How many bytes the backend may read now: the max single read within the read high watermark; 0 suspends reading. */
@@ -997,7 +1052,7 @@ public final class BufferEvent implements AutoCloseable {
                 finishRequested = false;
                 finishing = true;
             }
-            if (output.length() > 0 || finishing) {
+            if (output.length() > 0 || finishing || backend.finishesOnShutdown()) {
                 finishing = true;
                 closeWrites();
                 if (state == CONNECTED) {
