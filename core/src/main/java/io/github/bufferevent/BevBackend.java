@@ -55,6 +55,14 @@ abstract class BevBackend {
     /** The base closed without the loop: close what must be closed, from whatever thread closes it; no callback. */
     abstract void baseClosed();
 
+    /**
+     * Whether a graceful shutdown finishes this kind even with no output pending: a filter may
+     * hold bytes or owe a trailer (deflate's) that only its FINISHED call writes.
+     */
+    boolean finishesOnShutdown() {
+        return false;
+    }
+
     /** The end-of-turn flush the bufferevent asked for ({@link BufferEvent#requestFlush()}). */
     void flushQueued() {
     }

@@ -43,6 +43,11 @@ final class BevCallbacks {
         return !deferAll && writeCb != null;
     }
 
+    /** The event callback set now (a filter checks whether the underlying's are still its own). */
+    BufferEvent.EventCallback eventCallback() {
+        return eventCb;
+    }
+
     /** Input reached the read low watermark. */
     void read() {
         fire(READ, 0, deferAll);

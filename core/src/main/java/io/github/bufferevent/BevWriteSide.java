@@ -99,6 +99,9 @@ final class BevWriteSide {
                 finishRequested = true;
             }
             handOver(true);
+            if (mode == BevFlush.FLUSH) {
+                bev.threads().runLocked("flush", () -> bev.backend().flushWrite(BevFlush.FLUSH)); // a filter's FLUSH (deflate's sync flush)
+            }
             return result;
         }
         bev.lock();
@@ -172,7 +175,7 @@ final class BevWriteSide {
         drain();
         boolean requested = finishRequested;
         finishRequested = false;
-        if (requested || bev.output().length() > 0 || finishing) {
+        if (requested || bev.output().length() > 0 || finishing || bev.backend().finishesOnShutdown()) {
             close();
             startFinishing();
             bev.refresh();

@@ -17,7 +17,7 @@ import java.util.function.Function;
 /**
  * libevent's {@code bufferevent}: an input and an output {@link EvBuffer}, read, write and event
  * callbacks, watermarks and timeouts, driven by an {@link EventBase}. One type for every kind, as
- * in libevent: what a kind does differently (a socket today) lives in a package-private backend.
+ * in libevent: what a kind does differently (a socket, a filter) lives in a package-private backend.
  *
  * <p>Threads: callbacks run on the base's loop thread, holding this bufferevent's lock (unless
  * {@link BevOption#UNLOCK_CALLBACKS}). Created with {@link BevOption#THREADSAFE}, every method
@@ -121,6 +121,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     /** Rate limits: null until the first {@link #setRateLimit} or {@link #addToRateLimitGroup}. */
     private volatile BevRateLimit rateLimit;
 
+    /** With THREADSAFE, {@code sharedLock} (if not null) is the lock, as a filter shares its underlying's. */
     private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
             Function<BufferEvent, BevBackend> backend) {
         this.base = base;
@@ -204,6 +205,33 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      */
     public BufferEvent pairPartner() {
         return backend.pairPartner();
+    }
+
+    /**
+     * {@code bufferevent_filter_new()}: a bufferevent on top of {@code underlying} (on its base).
+     * The input filter turns what arrives in the underlying's input into this bufferevent's input;
+     * the output filter turns this bufferevent's output into the underlying's output; a null
+     * filter passes bytes through. The filter takes the underlying's callbacks over (do not set
+     * them again) and passes its events up; {@link #connect} and {@link #connectHostname} act on
+     * the underlying. {@code flush(Ev.WRITE, BevFlush.FINISHED)} lets the output filter write its
+     * trailer, then finishes the underlying (the peer reads every byte, then EOF). With
+     * {@link BevOption#CLOSE_ON_FREE}, {@link #free()} frees the underlying too; without it the
+     * underlying is left with no callbacks. With {@link BevOption#THREADSAFE} the filter shares a
+     * THREADSAFE underlying's lock (as libevent does), so one lock guards the whole stack. Filters
+     * stack: the underlying may itself be a filter. Writing starts enabled, reading disabled.
+     *
+     * @throws IllegalStateException if the underlying is freed, its base is closed, or (without
+     *     THREADSAFE) the caller is a foreign thread while the loop runs
+     */
+    public static BufferEvent filter(BufferEvent underlying, BevFilter input, BevFilter output, BevOption... options) {
+        Objects.requireNonNull(underlying, "underlying");
+        EnumSet<BevOption> set = checkNew(underlying.base, options, "filter");
+        underlying.checkNotFreed();
+        BufferEvent bev = new BufferEvent(underlying.base, set, underlying.base.instrumentation(), underlying.lock,
+                b -> new FilterBackend(b, underlying, input, output));
+        bev.born();
+        ((FilterBackend) bev.backend).attach();
+        return bev;
     }
 
     private static EnumSet<BevOption> checkNew(EventBase base, BevOption[] options, String method) {
@@ -290,7 +318,8 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * {@code bufferevent_setwatermark()}. Read low: the read callback runs only once input holds
      * at least this much. Read high (0 = unlimited): each read is capped at high minus the current
      * input, and reading suspends at high until the input drains below it. Write low: the write
-     * callback runs once output drains to this much or less.
+     * callback runs once output drains to this much or less. Write high (0 = unlimited): how much a
+     * filter bufferevent on top of this one queues in this output at most (as in libevent).
      *
      * @throws IllegalArgumentException if a mark is negative, or for READ low exceeds a non-zero high
      */
@@ -307,7 +336,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
                 flow.readWatermark(low, high, input.length());
             }
             if ((events & Ev.WRITE) != 0) {
-                flow.writeWatermark(low);
+                flow.writeWatermark(low, high);
             }
             update();
         });
@@ -646,6 +675,11 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         return backend.channel();
     }
 
+    /** {@code bufferevent_get_underlying()}: the bufferevent a filter sits on, or null (a socket). Any thread. */
+    public BufferEvent underlying() {
+        return backend.underlying();
+    }
+
     /** {@code bufferevent_get_base()}. Any thread. */
     public EventBase base() {
         return base;
@@ -782,6 +816,26 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     void unsuspendRead(int reason) {
         flow.unsuspendRead(reason);
         update();
+    }
+
+    void suspendWrite(int reason) {
+        flow.suspendWrite(reason);
+        update();
+    }
+
+    void unsuspendWrite(int reason) {
+        flow.unsuspendWrite(reason);
+        update();
+    }
+
+    /** The read high watermark (0: none), for a filter's input side. */
+    long readHighWatermark() {
+        return flow.readHigh();
+    }
+
+    /** The write high watermark (0: none), for a filter above this bufferevent. */
+    long writeHighWatermark() {
+        return flow.writeHigh();
     }
 
     /**
