@@ -1,8 +1,6 @@
 package io.github.bufferevent;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -74,55 +72,31 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      */
     static final long WRITE_BUDGET_PER_TURN = 1024 * 1024;
 
-    /** Lifecycle states, in order: a bufferevent only moves forward, except CONNECTING back to NEW on failure. */
-    static final int NEW = 0;
-    static final int CONNECTING = 1;
-    static final int CONNECTED = 2;
-    /** {@link #free()} was called; the loop has not released it yet. */
-    static final int FREED = 3;
-    static final int RELEASED = 4;
-    private static final String[] STATE_NAMES = {"new", "connecting", "connected", "freed", "released"};
-
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(BufferEvent.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final EventBase base;
-    private final boolean closeOnFree;
+    final boolean closeOnFree;
     private final ReentrantLock lock;
     private final EvBuffer input;
     private final EvBuffer output;
-    private final SafeInstrumentation instrumentation;
-    private final BevCallbacks callbacks;
-    private final BevTimeouts timeouts = new BevTimeouts(this);
-    private final BevWriteSide writes;
-    private final BevThreadRules threads;
-    private final BevBackend backend;
+    // The parts every kind shares, each in a class of its own; the backends reach them directly.
+    final BevLifecycle life = new BevLifecycle();
+    final BevFlowControl flow = new BevFlowControl();
+    final SafeInstrumentation instrumentation;
+    final BevCallbacks callbacks;
+    final BevTimeouts timeouts = new BevTimeouts(this);
+    final BevIoEvents io = new BevIoEvents(this);
+    final BevWriteSide writes;
+    final BevThreadRules threads;
+    final BevBackend backend;
+    /** Rate limits: null until the first {@link #setRateLimit} or {@link #addToRateLimitGroup}. */
+    volatile BevRateLimit rateLimit;
 
-    private volatile int state;
-    private final BevFlowControl flow = new BevFlowControl();
     private volatile int maxSingleRead = DEFAULT_MAX_SINGLE_READ;
     private volatile int maxSingleWrite = DEFAULT_MAX_SINGLE_WRITE;
-
     private boolean flushQueued;
-
-    private volatile Throwable socketError;
-    private volatile long publishedInput;
-    private volatile long publishedOutput;
-    private volatile long totalRead;
-    private volatile long totalWritten;
-    private volatile Instant connectedSince;
-    /** Rate limits: null until the first {@link #setRateLimit} or {@link #addToRateLimitGroup}. */
-    private volatile BevRateLimit rateLimit;
+    private final BevBufferHook hook = new BevBufferHook(this);
 
     /** With THREADSAFE, {@code sharedLock} (if not null) is the lock, as a filter shares its underlying's. */
-    private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
+    BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
             Function<BufferEvent, BevBackend> backend) {
         this.base = base;
         boolean threadSafe = options.contains(BevOption.THREADSAFE);
@@ -136,7 +110,6 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         ChunkPool pool = new ChunkPool();
         this.input = new EvBuffer(pool);
         this.output = new EvBuffer(pool);
-        BufferHook hook = new BufferHook();
         this.input.hook(hook);
         this.output.hook(hook);
         this.backend = backend.apply(this);
@@ -152,25 +125,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * @throws IOException if the channel cannot be made non-blocking
      */
     public static BufferEvent socket(EventBase base, SocketChannel channel, BevOption... options) throws IOException {
-        return socket(base, channel, base.instrumentation(), options);
-    }
-
-    static BufferEvent socket(EventBase base, SocketChannel channel, Instrumentation instrumentation, BevOption... options)
-            throws IOException {
-        EnumSet<BevOption> set = checkNew(base, options, "socket");
-        if (channel != null && channel.isBlocking()) {
-            channel.configureBlocking(false);
-        }
-        BufferEvent bev = new BufferEvent(base, set, instrumentation, null, b -> new SocketBackend(b, channel));
-        if (channel != null && channel.isConnected()) {
-            bev.state = CONNECTED;
-            ((SocketBackend) bev.backend).markConnected();
-        }
-        bev.born();
-        if (channel != null) {
-            bev.update();
-        }
-        return bev;
+        return BevFactory.socket(base, channel, base.instrumentation(), options);
     }
 
     /**
@@ -188,15 +143,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      *     a foreign thread while the loop runs
      */
     public static BufferEvent[] pair(EventBase base, BevOption... options) {
-        EnumSet<BevOption> set = checkNew(base, options, "pair");
-        set.add(BevOption.DEFER_CALLBACKS);
-        ReentrantLock shared = set.contains(BevOption.THREADSAFE) ? new ReentrantLock() : null;
-        BufferEvent a = new BufferEvent(base, set, base.instrumentation(), shared, PairBackend::new);
-        BufferEvent b = new BufferEvent(base, set, base.instrumentation(), shared, PairBackend::new);
-        PairBackend.link(a, b);
-        a.born();
-        b.born();
-        return new BufferEvent[] {a, b};
+        return BevFactory.pair(base, options);
     }
 
     /**
@@ -224,31 +171,12 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      *     THREADSAFE) the caller is a foreign thread while the loop runs
      */
     public static BufferEvent filter(BufferEvent underlying, BevFilter input, BevFilter output, BevOption... options) {
-        Objects.requireNonNull(underlying, "underlying");
-        EnumSet<BevOption> set = checkNew(underlying.base, options, "filter");
-        underlying.checkNotFreed();
-        BufferEvent bev = new BufferEvent(underlying.base, set, underlying.base.instrumentation(), underlying.lock,
-                b -> new FilterBackend(b, underlying, input, output));
-        bev.born();
-        ((FilterBackend) bev.backend).attach();
-        return bev;
+        return BevFactory.filter(underlying, input, output, options);
     }
 
-    private static EnumSet<BevOption> checkNew(EventBase base, BevOption[] options, String method) {
-        Objects.requireNonNull(base, "base");
-        EnumSet<BevOption> set = BevChecks.options(options);
-        if (base.isClosed()) {
-            throw new IllegalStateException("the EventBase is closed");
-        }
-        if (!set.contains(BevOption.THREADSAFE) && !base.onLoopOrIdle()) {
-            throw BevThreadRules.foreignThread(method);
-        }
-        return set;
-    }
-
-    private void born() {
-        base.addLive(this);
-        instrumentation.created(this);
+    /** The lock a filter above shares (null without THREADSAFE). */
+    ReentrantLock lockObject() {
+        return lock;
     }
 
     // ------------------------------------------------------------------ connect
@@ -411,11 +339,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * clipped to the new bursts. Group limits ({@link #addToRateLimitGroup}) apply as well.
      */
     public void setRateLimit(EvTokenBucketCfg cfg) {
-        threads.runLocked("setRateLimit", () -> {
-            if (cfg != null || rateLimit != null) {
-                rateLimits().configure(cfg);
-            }
-        });
+        threads.runLocked("setRateLimit", () -> BevRateLimit.configure(this, cfg));
     }
 
     /**
@@ -426,21 +350,13 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * @throws IllegalStateException if the group was freed
      */
     public void addToRateLimitGroup(BevRateLimitGroup group) {
-        Objects.requireNonNull(group, "group");
-        if (group.base() != base) {
-            throw new IllegalArgumentException("group must run on this bufferevent's EventBase (" + base + "), was on " + group.base());
-        }
-        group.checkNotFreed();
-        threads.runLocked("addToRateLimitGroup", () -> rateLimits().join(group));
+        BevRateLimit.checkJoin(this, group);
+        threads.runLocked("addToRateLimitGroup", () -> BevRateLimit.of(this).join(group));
     }
 
     /** {@code bufferevent_remove_from_rate_limit_group()}: out of its group (if any), no longer held back by it. */
     public void removeFromRateLimitGroup() {
-        threads.runLocked("removeFromRateLimitGroup", () -> {
-            if (rateLimit != null) {
-                rateLimit.leave();
-            }
-        });
+        threads.runLocked("removeFromRateLimitGroup", () -> BevRateLimit.leave(this));
     }
 
     /**
@@ -449,23 +365,12 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * with no read limit. Any thread (a snapshot).
      */
     public long readLimit() {
-        BevRateLimit r = rateLimit;
-        return r == null ? Long.MAX_VALUE : r.limit(false);
+        return BevRateLimit.limit(this, false);
     }
 
     /** {@code bufferevent_get_write_limit()}: as {@link #readLimit()}, for writing. Any thread (a snapshot). */
     public long writeLimit() {
-        BevRateLimit r = rateLimit;
-        return r == null ? Long.MAX_VALUE : r.limit(true);
-    }
-
-    private BevRateLimit rateLimits() {
-        BevRateLimit r = rateLimit;
-        if (r == null) {
-            r = new BevRateLimit(this);
-            rateLimit = r;
-        }
-        return r;
+        return BevRateLimit.limit(this, true);
     }
 
     // ------------------------------------------------------------------ data
@@ -594,10 +499,10 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         if (isFreed()) {
             return;
         }
-        if (foreign("free")) {
+        if (threads.foreign("free")) {
             // No wait for the lock: a callback of this bufferevent may be running right now and
             // finishes; none starts after this (each checks the state first).
-            markFreed();
+            life.markFreed();
             writes.close();
             try {
                 base.execute(this::release);
@@ -608,7 +513,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         }
         lock();
         try {
-            markFreed();
+            life.markFreed();
             writes.close();
             release();
         } finally {
@@ -624,26 +529,15 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** Whether {@link #free()} was called. Any thread. */
     public boolean isFreed() {
-        return state >= FREED;
-    }
-
-    private void markFreed() {
-        int s;
-        do {
-            s = state;
-            if (s >= FREED) {
-                return;
-            }
-        } while (!STATE.compareAndSet(this, s, FREED));
+        return life.isFreed();
     }
 
     private void release() {
         lock();
         try {
-            if (state == RELEASED) {
+            if (!life.markReleased()) {
                 return;
             }
-            state = RELEASED;
             writes.discard();
             timeouts.cancelAll();
             if (rateLimit != null) {
@@ -651,8 +545,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
             }
             backend.destruct();
             base.removeLive(this);
-            publishedInput = 0;
-            publishedOutput = 0;
+            hook.clear();
         } finally {
             unlock();
         }
@@ -660,11 +553,10 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     }
 
     void onBaseClosed() {
-        state = RELEASED;
+        life.markReleased();
         writes.discard();
         backend.baseClosed();
-        publishedInput = 0;
-        publishedOutput = 0;
+        hook.clear();
         instrumentation.freed(this);
     }
 
@@ -687,7 +579,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** The cause of the last {@link BevEvent#ERROR}, like {@code EVUTIL_SOCKET_ERROR()}; null if none. Any thread. */
     public Throwable socketError() {
-        return socketError;
+        return io.socketError();
     }
 
     /** {@code bufferevent_socket_get_dns_error()}: why the last host name failed to resolve, or null. Any thread. */
@@ -697,27 +589,27 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** Bytes in the input buffer (a snapshot). Any thread. */
     public long bufferedInput() {
-        return publishedInput;
+        return hook.input();
     }
 
     /** Bytes in the output buffer, with those other threads wrote and the loop has not taken yet (a snapshot). Any thread. */
     public long bufferedOutput() {
-        return publishedOutput + writes.handedOverBytes();
+        return hook.output() + writes.handedOverBytes();
     }
 
     /** Bytes read from the socket so far. Any thread. */
     public long totalRead() {
-        return totalRead;
+        return io.totalRead();
     }
 
     /** Bytes written to the socket so far. Any thread. */
     public long totalWritten() {
-        return totalWritten;
+        return io.totalWritten();
     }
 
     /** Whether the connection is established (and not freed). Any thread. */
     public boolean isConnected() {
-        return state == CONNECTED;
+        return life.isConnected();
     }
 
     /** The peer address (or the one being connected to), or null. Any thread. */
@@ -727,7 +619,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** When the connection was established, or null. Any thread. */
     public Instant connectedSince() {
-        return connectedSince;
+        return life.connectedSince();
     }
 
     /**
@@ -752,237 +644,14 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     public String toString() {
         SocketAddress remote = backend.remoteAddress();
         return "BufferEvent[" + backend.kind() + ", " + (remote == null ? "unconnected" : remote)
-                + ", state=" + STATE_NAMES[state] + "]";
+                + ", state=" + life.name() + "]";
     }
 
-    // ------------------------------------------------------------------ for backends (loop thread, lock held)
-
-    int state() {
-        return state;
-    }
-
-    /** Moves the state from {@code from} to {@code to}; false if it was not {@code from} (freed meanwhile). Any thread. */
-    boolean moveState(int from, int to) {
-        return STATE.compareAndSet(this, from, to);
-    }
-
-    boolean isReleased() {
-        return state == RELEASED;
-    }
-
-    boolean closeOnFree() {
-        return closeOnFree;
-    }
-
-    SafeInstrumentation instrumentation() {
-        return instrumentation;
-    }
-
-    BevCallbacks callbacks() {
-        return callbacks;
-    }
-
-    BevTimeouts timeouts() {
-        return timeouts;
-    }
-
-    void setSocketError(Throwable cause) {
-        socketError = cause;
-    }
-
-    void markConnected() {
-        connectedSince = Instant.now();
-    }
-
-    BevFlowControl flow() {
-        return flow;
-    }
-
-    /** Reading is enabled and not suspended. */
-    boolean readActive() {
-        return flow.readActive();
-    }
-
-    /** Writing is enabled and not suspended. */
-    boolean writeActive() {
-        return flow.writeActive();
-    }
-
-    void suspendRead(int reason) {
-        flow.suspendRead(reason);
-        update();
-    }
-
-    void unsuspendRead(int reason) {
-        flow.unsuspendRead(reason);
-        update();
-    }
-
-    void suspendWrite(int reason) {
-        flow.suspendWrite(reason);
-        update();
-    }
-
-    void unsuspendWrite(int reason) {
-        flow.unsuspendWrite(reason);
-        update();
-    }
-
-    /** The read high watermark (0: none), for a filter's input side. */
-    long readHighWatermark() {
-        return flow.readHigh();
-    }
-
-    /** The write high watermark (0: none), for a filter above this bufferevent. */
-    long writeHighWatermark() {
-        return flow.writeHigh();
-    }
-
-    /**
-     * How many bytes the backend may read now: the max single read within the read high watermark
-     * and the rate limits; 0 suspends reading (for the watermark or for bandwidth).
-     */
-    long readAllowance() {
-        long room = flow.readRoom(maxSingleRead, input.length());
-        if (room <= 0) {
-            suspendRead(BevSuspend.WATERMARK);
-            return 0;
-        }
-        BevRateLimit limits = rateLimit;
-        return limits == null ? room : limits.allowance(false, room);
-    }
-
-    /** How many bytes the backend may write now under the rate limits (Long.MAX_VALUE: no limit); 0 suspends writing. */
-    long writeAllowance() {
-        BevRateLimit limits = rateLimit;
-        return limits == null ? Long.MAX_VALUE : limits.allowance(true, Long.MAX_VALUE);
-    }
-
-    /** The backend added {@code n} bytes to the input. */
-    void readDone(long n) {
-        totalRead += n;
-        BevRateLimit limits = rateLimit;
-        if (limits != null) {
-            limits.used(false, n);
-        }
-        instrumentation.bytesRead(this, n);
-        timeouts.readProgress();
-        if (flow.readReady(input.length())) {
-            callbacks.read();
-        }
-    }
-
-    /** The backend moved {@code n} bytes of the output on (0: none). */
-    void wrote(long n) {
-        if (n > 0) {
-            totalWritten += n;
-            BevRateLimit limits = rateLimit;
-            if (limits != null) {
-                limits.used(true, n);
-            }
-            instrumentation.bytesWritten(this, n);
-            timeouts.writeProgress();
-        }
-    }
-
-    /**
-     * Whether, with {@code pending} bytes of output left after a write, the write callback is due
-     * and would run at once (not deferred): the socket backend then lets it refill before writing on.
-     */
-    boolean writeRefillDue(long pending) {
-        return flow.writeReady(pending) && callbacks.runsWriteAtOnce();
-    }
-
-    /** The backend moved output on: the write callback runs if the output is at the write low watermark. */
-    void writeDone() {
-        if (flow.writeReady(output.length())) {
-            callbacks.write();
-        }
-    }
-
-    /** The peer ended its side: {@code EOF|READING}, reading disabled. */
-    void eof() {
-        flow.disable(Ev.READ);
-        refresh();
-        instrumentation.eof(this);
-        callbacks.event(BevEvent.EOF | BevEvent.READING);
-    }
-
-    /** I/O failed: the direction is disabled, then {@code ERROR|READING} or {@code ERROR|WRITING}. */
-    void ioFailed(int direction, IOException e) {
-        socketError = e;
-        writes.stopFinishing();
-        boolean reading = direction == BevEvent.READING;
-        flow.disable(reading ? Ev.READ : Ev.WRITE);
-        refresh();
-        instrumentation.error(this, reading ? Instrumentation.ErrorKind.READ : Instrumentation.ErrorKind.WRITE, e);
-        callbacks.event(BevEvent.ERROR | direction);
-    }
-
-    /** A timer fired (any loop code, lock not held): the direction is disabled, then {@code TIMEOUT|...}. */
-    void timedOut(int direction) {
-        lock();
-        try {
-            if (isReleased()) {
-                return;
-            }
-            if (direction == BevEvent.READING) {
-                flow.disable(Ev.READ);
-            } else {
-                flow.disable(Ev.WRITE);
-                writes.stopFinishing();
-                if (state == CONNECTING) {
-                    backend.connectTimedOut();
-                }
-            }
-            refresh();
-            instrumentation.timeout(this, direction);
-            callbacks.event(BevEvent.TIMEOUT | direction);
-        } finally {
-            unlock();
-        }
-    }
-
-    void adjustTimers() {
-        int s = state;
-        timeouts.adjust(s == CONNECTED && readActive(), s == CONNECTING,
-                s == CONNECTED && flow.writeActive() && output.length() > 0 && !writes.shut());
-    }
-
-    boolean isFinishing() {
-        return writes.finishing();
-    }
-
-    boolean isWriteShut() {
-        return writes.shut();
-    }
-
-    /** The FINISHED flush drained everything: the write side is shut. */
-    void finished() {
-        writes.finished();
-    }
-
-    /** No writer is between the hand-off's gate and its queue (a FINISHED flush may end). */
-    boolean handoffSettled() {
-        return writes.settled();
-    }
-
-    /** Loop thread, lock held: moves what other threads wrote to the output, in order. */
-    void drainHandoff() {
-        writes.drain();
-    }
-
-    BevBackend backend() {
-        return backend;
-    }
-
-    BevThreadRules threads() {
-        return threads;
-    }
+    // ------------------------------------------------------------------ for the loop and the backends (loop thread, lock held)
 
     /** Makes the backend's I/O and the timers match the state. */
     void refresh() {
-        if (isReleased()) {
+        if (life.isReleased()) {
             return;
         }
         backend.sync();
@@ -995,7 +664,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
             threads.queueSync();
             return;
         }
-        if (!flushQueued && !isReleased()) {
+        if (!flushQueued && !life.isReleased()) {
             flushQueued = true;
             base.queueFlush(this);
         }
@@ -1038,47 +707,14 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** Whether a FINISHED flush still waits for output to drain. */
     boolean shutdownFlushPending() {
-        int s = state;
-        return writes.finishPending() && (s == CONNECTED || s == CONNECTING);
+        int s = life.state();
+        return writes.finishPending() && (s == BevLifecycle.CONNECTED || s == BevLifecycle.CONNECTING);
     }
 
     // ------------------------------------------------------------------ threads
 
-    /** Watches the two buffers: publishes their lengths, schedules writes, suspends and resumes reading. */
-    private final class BufferHook implements EvBuffer.ChangeHook {
-        @Override
-        public void onChange(EvBuffer buffer, long originalSize, long added, long deleted) {
-            if (buffer == output) {
-                publishedOutput = output.length();
-                if (added > 0 && !isReleased()) {
-                    backend.outputAdded();
-                }
-                return;
-            }
-            long len = input.length();
-            publishedInput = len;
-            boolean over = flow.overHigh(len);
-            boolean suspended = flow.readSuspended(BevSuspend.WATERMARK);
-            if (added > 0 && over && !suspended) {
-                suspendRead(BevSuspend.WATERMARK);
-            } else if (deleted > 0 && !over && suspended) {
-                unsuspendRead(BevSuspend.WATERMARK);
-            }
-        }
-    }
-
-    /** See {@link BevThreadRules#foreign}. */
-    boolean foreign(String method) {
-        return threads.foreign(method);
-    }
-
-    /** Hands {@code action} to the loop; throws if the base is closed. */
-    void handOverOrFail(Runnable action) {
-        threads.execute(action);
-    }
-
     /** Any thread, lock held or not: {@link #refresh()} now on the loop, or soon from another thread. */
-    private void update() {
+    void update() {
         threads.update();
     }
 

@@ -59,7 +59,7 @@ public final class BufferEventFactory {
 
     /** A bufferevent on {@code channel} (an accepted or connected channel, or null). */
     public BufferEvent socket(SocketChannel channel) throws IOException {
-        BufferEvent bev = BufferEvent.socket(base, channel, instrumentation, options);
+        BufferEvent bev = BevFactory.socket(base, channel, instrumentation, options);
         try {
             bev.setTimeouts(readTimeout, writeTimeout);
             bev.setConnectTimeout(connectTimeout);

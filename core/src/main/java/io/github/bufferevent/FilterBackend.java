@@ -41,7 +41,7 @@ final class FilterBackend extends BevBackend {
      * has the loop enable its reading and writing, with reading suspended until the filter reads.
      */
     void attach() {
-        underlying.callbacks().set(onRead, onWrite, onEvent);
+        underlying.callbacks.set(onRead, onWrite, onEvent);
         onLoop(() -> underlying.enable(Ev.READ | Ev.WRITE));
     }
 
@@ -51,7 +51,7 @@ final class FilterBackend extends BevBackend {
      */
     private void onLoop(Runnable action) {
         if (!bev.base().onLoopOrIdle()) {
-            bev.handOverOrFail(() -> onLoop(action));
+            bev.threads.execute(() -> onLoop(action));
             return;
         }
         bev.lock();
@@ -114,20 +114,20 @@ final class FilterBackend extends BevBackend {
             }
         }
         if ((what & BevEvent.ERROR) != 0) {
-            bev.setSocketError(underlying.socketError());
+            bev.io.setSocketError(underlying.socketError());
         }
-        bev.callbacks().event(what);
+        bev.callbacks.event(what);
     }
 
     /** This bufferevent's connection state becomes the underlying's (NEW, CONNECTING, CONNECTED); true if it changed. Any thread. */
     private boolean mirrorState() {
-        int s = bev.state();
-        int us = underlying.state();
-        if (s == us || s >= BufferEvent.FREED || us >= BufferEvent.FREED || !bev.moveState(s, us)) {
+        int s = bev.life.state();
+        int us = underlying.life.state();
+        if (s == us || s >= BevLifecycle.FREED || us >= BevLifecycle.FREED || !bev.life.move(s, us)) {
             return false;
         }
-        if (us == BufferEvent.CONNECTED) {
-            bev.markConnected();
+        if (us == BevLifecycle.CONNECTED) {
+            bev.life.markConnected();
         }
         return true;
     }
@@ -136,11 +136,11 @@ final class FilterBackend extends BevBackend {
 
     @Override
     void sync() {
-        if (bev.isReleased()) {
+        if (bev.life.isReleased()) {
             return;
         }
         boolean pending = in.sync();
-        if (bev.isFinishing()) {
+        if (bev.writes.finishing()) {
             out.finish();
         } else if (out.wantsPass()) {
             pending = true;
@@ -195,7 +195,7 @@ final class FilterBackend extends BevBackend {
         // underlying's connect up too, without passing its TIMEOUT up a second time.
         abandoningConnect = true;
         try {
-            underlying.timedOut(BevEvent.WRITING);
+            underlying.io.timedOut(BevEvent.WRITING);
         } finally {
             abandoningConnect = false;
         }
@@ -206,12 +206,12 @@ final class FilterBackend extends BevBackend {
     void destruct() {
         in.close();
         out.close();
-        if (bev.closeOnFree()) {
+        if (bev.closeOnFree) {
             underlying.free();
             return;
         }
-        if (underlying.callbacks().eventCallback() == onEvent) {
-            underlying.callbacks().set(null, null, null);
+        if (underlying.callbacks.eventCallback() == onEvent) {
+            underlying.callbacks.set(null, null, null);
         }
         if (!underlying.isFreed()) {
             in.release();

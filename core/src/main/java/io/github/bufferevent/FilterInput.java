@@ -31,7 +31,7 @@ final class FilterInput extends FilterSide {
 
     @Override
     long room() {
-        long high = bev.readHighWatermark();
+        long high = bev.flow.readHigh();
         return high > 0 ? high - bev.input().length() : Long.MAX_VALUE;
     }
 
@@ -66,13 +66,13 @@ final class FilterInput extends FilterSide {
     private boolean delivered(BevFilterResult r, long before) {
         long produced = bev.input().length() - before;
         if (produced > 0) {
-            bev.readDone((int) Math.min(produced, Integer.MAX_VALUE));
+            bev.io.readDone((int) Math.min(produced, Integer.MAX_VALUE));
         }
         if (r != BevFilterResult.ERROR) {
             return true;
         }
         if (!bev.isFreed()) {
-            bev.ioFailed(BevEvent.READING, failure());
+            bev.io.ioFailed(BevEvent.READING, failure());
         }
         return false;
     }
@@ -83,14 +83,14 @@ final class FilterInput extends FilterSide {
      * that the filter reads again.
      */
     boolean sync() {
-        boolean reading = bev.readActive();
+        boolean reading = bev.flow.readActive();
         if (reading == holding) {
             holding = !reading;
             if (reading) {
-                underlying.unsuspendRead(BevSuspend.FILTER);
+                underlying.io.unsuspendRead(BevSuspend.FILTER);
                 leftBehind = underlying.input().length() > 0;
             } else {
-                underlying.suspendRead(BevSuspend.FILTER);
+                underlying.io.suspendRead(BevSuspend.FILTER);
             }
         }
         return reading && leftBehind;
@@ -108,7 +108,7 @@ final class FilterInput extends FilterSide {
     void release() {
         if (holding) {
             holding = false;
-            underlying.unsuspendRead(BevSuspend.FILTER);
+            underlying.io.unsuspendRead(BevSuspend.FILTER);
         }
     }
 }

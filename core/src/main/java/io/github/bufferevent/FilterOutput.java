@@ -26,7 +26,7 @@ final class FilterOutput extends FilterSide {
 
     @Override
     long room() {
-        long high = underlying.writeHighWatermark();
+        long high = underlying.flow.writeHigh();
         return high > 0 ? high - underlying.output().length() : Long.MAX_VALUE;
     }
 
@@ -37,15 +37,15 @@ final class FilterOutput extends FilterSide {
 
     /** Output waits, writing is on, and the underlying has room: worth a pass at the end of the turn. */
     boolean wantsPass() {
-        return !busy() && bev.writeActive() && bev.output().length() > 0 && !bev.isWriteShut() && room() > 0;
+        return !busy() && bev.flow.writeActive() && bev.output().length() > 0 && !bev.writes.shut() && room() > 0;
     }
 
     /** Filters the output in NORMAL or FLUSH mode; FLUSH then flushes the underlying too. */
     void process(BevFlush mode) {
-        if (busy() || bev.isWriteShut() || underlying.isFreed()) {
+        if (busy() || bev.writes.shut() || underlying.isFreed()) {
             return;
         }
-        bev.drainHandoff();
+        bev.writes.drain();
         if (enabled()) {
             long before = bev.output().length();
             BevFilterResult r = pump(mode);
@@ -53,13 +53,13 @@ final class FilterOutput extends FilterSide {
                 return;
             }
             if (before > bev.output().length()) {
-                bev.writeDone();
+                bev.io.writeDone();
             }
             if (mode == BevFlush.FLUSH && !bev.isFreed() && !underlying.isFreed()) {
                 underlying.flush(Ev.WRITE, BevFlush.FLUSH);
             }
         }
-        if (bev.isFinishing()) {
+        if (bev.writes.finishing()) {
             finish(); // asked for while the filter ran
         }
     }
@@ -72,18 +72,18 @@ final class FilterOutput extends FilterSide {
      * underlying drains and shuts down on its own.
      */
     void finish() {
-        if (busy() || bev.isWriteShut() || bev.isFreed()) {
+        if (busy() || bev.writes.shut() || bev.isFreed()) {
             return;
         }
-        bev.drainHandoff();
-        if (!bev.handoffSettled()) {
+        bev.writes.drain();
+        if (!bev.writes.settled()) {
             return; // a writer is between the hand-off's gate and its queue; its hand-over brings us back
         }
         long before = bev.output().length();
         if (!consumed(before, pump(BevFlush.FINISHED))) {
             return;
         }
-        bev.finished();
+        bev.writes.finished();
         if (!underlying.isFreed()) {
             underlying.flush(Ev.WRITE, BevFlush.FINISHED);
         }
@@ -95,12 +95,12 @@ final class FilterOutput extends FilterSide {
 
     /** Counts what the filter took; reports an ERROR. Returns false after an ERROR. */
     private boolean consumed(long before, BevFilterResult r) {
-        bev.wrote(before - bev.output().length());
+        bev.io.wrote(before - bev.output().length());
         if (r != BevFilterResult.ERROR) {
             return true;
         }
         if (!bev.isFreed()) {
-            bev.ioFailed(BevEvent.WRITING, failure());
+            bev.io.ioFailed(BevEvent.WRITING, failure());
         }
         return false;
     }

@@ -552,7 +552,7 @@ class BufferEventFilterTest {
                 maxSeen.accumulateAndGet(b.input().length(), Math::max);
                 maxUnderlying.accumulateAndGet(sock.input().length(), Math::max);
                 if (b.input().length() >= 1000) {
-                    (sock.readActive() ? readingWhenFull : suspendedWhenFull).incrementAndGet();
+                    (sock.flow.readActive() ? readingWhenFull : suspendedWhenFull).incrementAndGet();
                 }
             }, null, reader::takeRestAtEof);
             bev.enable(Ev.READ);
