@@ -47,6 +47,17 @@ public final class BufferEventFactory {
         this.instrumentation = b.instrumentation != null ? b.instrumentation : b.base.instrumentation();
     }
 
+    /**
+     * Checks read watermarks by the rule {@link Builder#readWatermark} and
+     * {@link BufferEvent#setWatermark} apply (both at least 0, low no higher than a non-zero
+     * high), for a configuration layer that names its own property. Any thread.
+     *
+     * @throws IllegalArgumentException naming the mark and what is allowed
+     */
+    public static void checkReadWatermark(long low, long high) {
+        BevChecks.readWatermark(low, high);
+    }
+
     /** A builder for a factory on {@code base}. */
     public static Builder builder(EventBase base) {
         return new Builder(base);
