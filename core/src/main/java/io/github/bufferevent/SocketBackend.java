@@ -17,8 +17,6 @@ final class SocketBackend extends BevBackend implements IoHandler {
 
     /** Writes per loop turn while the socket keeps taking whole writes (as Netty's writeSpinCount). */
     static final int WRITE_SPIN = 16;
-    /** The most one read(2) takes, whatever {@code maxSingleRead} says (as the old 64 KiB scratch buffer). */
-    static final int MAX_READ = 64 * 1024;
 
     private final ChannelRegistration registration;
     private final SocketConnector connector;
@@ -30,8 +28,6 @@ final class SocketBackend extends BevBackend implements IoHandler {
     /** The loop turn {@link #writtenThisTurn} counts for. */
     private long budgetTurn = -1;
     private long writtenThisTurn;
-    /** Where a read lands: views of the input's reserved chunk space (enough slots that reserving allocates nothing). */
-    private final ByteBuffer[] readVecs = new ByteBuffer[2 + (MAX_READ - 1) / 8192];
 
     SocketBackend(BufferEvent bev, SocketChannel channel) {
         super(bev);
@@ -235,33 +231,27 @@ final class SocketBackend extends BevBackend implements IoHandler {
         if (room <= 0) {
             return;
         }
-        // Straight into the input's own chunk space (evbuffer_reserve_space), no scratch buffer.
-        EvBuffer in = bev.input();
-        int want = (int) Math.min(room, MAX_READ);
-        int slots = in.reserve(want, readVecs);
-        long left = want;
-        for (int i = 0; i < slots; i++) {
-            ByteBuffer v = readVecs[i];
-            if (v.remaining() > left) {
-                v.limit(v.position() + (int) left);
-            }
-            left -= v.remaining();
-        }
-        long n;
+        // Into the base's direct scratch buffer, then one copy into the input's chunks. Reading
+        // straight into reserved chunk space (EvBuffer.reserve) measured slower here: the chunks are
+        // heap arrays, so NIO copies through its own direct buffers anyway, one per slot of the
+        // scattering read (100-connection echo: 110k vs 120k round trips/s, medians of 5).
+        ByteBuffer buf = bev.base().readBuffer;
+        buf.clear();
+        buf.limit((int) Math.min(room, buf.capacity()));
+        int n;
         try {
-            n = slots == 1 ? channel.read(readVecs[0]) : channel.read(readVecs, 0, slots);
+            n = channel.read(buf);
         } catch (IOException e) {
-            in.commit(0);
             bev.io.ioFailed(BevEvent.READING, e);
             return;
         }
         if (n < 0) {
-            in.commit(0);
             bev.io.eof();
             return;
         }
-        in.commit(n);
         if (n > 0) {
+            buf.flip();
+            bev.input().add(buf);
             bev.io.readDone(n);
         }
     }
