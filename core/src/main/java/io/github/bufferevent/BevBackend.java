@@ -36,7 +36,7 @@ abstract class BevBackend {
 
     /** {@code be_ops->adj_timeouts}: the generic timers, unless a kind needs its own. */
     void adjustTimeouts() {
-        bev.adjustTimers();
+        bev.io.adjustTimers();
     }
 
     /**

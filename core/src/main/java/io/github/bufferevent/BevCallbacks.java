@@ -43,6 +43,11 @@ final class BevCallbacks {
         return !deferAll && writeCb != null;
     }
 
+    /** The event callback set now (a filter checks whether the underlying's are still its own). */
+    BufferEvent.EventCallback eventCallback() {
+        return eventCb;
+    }
+
     /** Input reached the read low watermark. */
     void read() {
         fire(READ, 0, deferAll);
@@ -75,7 +80,7 @@ final class BevCallbacks {
     }
 
     private void queue() {
-        if (queued || bev.isReleased()) {
+        if (queued || bev.life.isReleased()) {
             return;
         }
         queued = true;
@@ -142,7 +147,7 @@ final class BevCallbacks {
         } catch (Throwable t) {
             String kind = r != null ? "read" : w != null ? "write" : "event";
             LoopLog.log(System.Logger.Level.ERROR, "the " + kind + " callback of " + bev + " threw; the loop goes on", t);
-            bev.instrumentation().error(bev, Instrumentation.ErrorKind.CALLBACK, t);
+            bev.instrumentation.error(bev, Instrumentation.ErrorKind.CALLBACK, t);
         } finally {
             for (int i = 0; i < holds; i++) {
                 unlockDuring.lock();

@@ -28,6 +28,8 @@ final class BevFlowControl {
     private long readLow;
     private long readHigh;
     private long writeLow;
+    /** Only a filter above reads it: how much it may queue in this output ({@code wm_write.high}). */
+    private long writeHigh;
 
     int enabled() {
         return enabled;
@@ -90,8 +92,17 @@ final class BevFlowControl {
         }
     }
 
-    void writeWatermark(long low) {
+    void writeWatermark(long low, long high) {
         writeLow = low;
+        writeHigh = high;
+    }
+
+    long readHigh() {
+        return readHigh;
+    }
+
+    long writeHigh() {
+        return writeHigh;
     }
 
     /** Whether the input is at or over a set read high watermark. */

@@ -1,7 +1,8 @@
 package io.github.bufferevent;
 
 /**
- * libevent's {@code BEV_OPT_*} options, given to {@link BufferEvent#socket}.
+ * libevent's {@code BEV_OPT_*} options, given to {@link BufferEvent#socket} and
+ * {@link BufferEvent#filter}.
  */
 public enum BevOption {
     /** {@code BEV_OPT_CLOSE_ON_FREE}: {@link BufferEvent#free()} closes the channel. */

@@ -31,6 +31,45 @@ final class BevRateLimit {
     // ------------------------------------------------------------------ settings
 
     /** {@code bufferevent_set_rate_limit}: a new own bucket, another configuration for it, or none (null). */
+    /** The bufferevent's rate limits, created on first use. */
+    static BevRateLimit of(BufferEvent bev) {
+        BevRateLimit r = bev.rateLimit;
+        if (r == null) {
+            r = new BevRateLimit(bev);
+            bev.rateLimit = r;
+        }
+        return r;
+    }
+
+    /** {@code bufferevent_set_rate_limit}: null removes the own buckets. */
+    static void configure(BufferEvent bev, EvTokenBucketCfg cfg) {
+        if (cfg != null || bev.rateLimit != null) {
+            of(bev).configure(cfg);
+        }
+    }
+
+    /** Any thread: {@code group} may take {@code bev} in. */
+    static void checkJoin(BufferEvent bev, BevRateLimitGroup group) {
+        java.util.Objects.requireNonNull(group, "group");
+        if (group.base() != bev.base()) {
+            throw new IllegalArgumentException("group must run on this bufferevent's EventBase (" + bev.base() + "), was on "
+                    + group.base());
+        }
+        group.checkNotFreed();
+    }
+
+    static void leave(BufferEvent bev) {
+        if (bev.rateLimit != null) {
+            bev.rateLimit.leave();
+        }
+    }
+
+    /** {@code bufferevent_get_read_limit/write_limit}; Long.MAX_VALUE without limits. Any thread. */
+    static long limit(BufferEvent bev, boolean write) {
+        BevRateLimit r = bev.rateLimit;
+        return r == null ? Long.MAX_VALUE : r.limit(write);
+    }
+
     void configure(EvTokenBucketCfg next) {
         EvTokenBucketCfg old = cfg;
         if (next == null ? old == null : next.equals(old)) {
@@ -147,7 +186,7 @@ final class BevRateLimit {
 
     /** Suspends a direction for a bandwidth reason; reports it when the direction was moving for bandwidth until now. */
     private void stop(boolean write, int reason) {
-        BevFlowControl flow = bev.flow();
+        BevFlowControl flow = bev.flow;
         boolean stoppedAlready = write ? flow.writeSuspended(ANY_BANDWIDTH) : flow.readSuspended(ANY_BANDWIDTH);
         if (reason == BevSuspend.BANDWIDTH && !refillTimer.scheduled()) {
             base.schedule(refillTimer, cfg.untilNextTick(base.now()));
@@ -161,13 +200,13 @@ final class BevRateLimit {
             flow.suspendRead(reason);
         }
         if (!stoppedAlready) {
-            bev.instrumentation().rateLimitSuspended(bev, write ? BevEvent.WRITING : BevEvent.READING);
+            bev.instrumentation.rateLimitSuspended(bev, write ? BevEvent.WRITING : BevEvent.READING);
         }
         bev.refresh();
     }
 
     private void lift(boolean write, int reason) {
-        BevFlowControl flow = bev.flow();
+        BevFlowControl flow = bev.flow;
         if (write ? !flow.writeSuspended(reason) : !flow.readSuspended(reason)) {
             return;
         }
@@ -184,14 +223,14 @@ final class BevRateLimit {
         bev.lock();
         try {
             EvTokenBucketCfg c = cfg;
-            if (bev.isReleased() || c == null) {
+            if (bev.life.isReleased() || c == null) {
                 return;
             }
             bucket.update(c, c.tickOf(base.now()));
             boolean again = false;
             for (int d = 0; d < 2; d++) {
                 boolean write = d == 1;
-                boolean waiting = write ? bev.flow().writeSuspended(BevSuspend.BANDWIDTH) : bev.flow().readSuspended(BevSuspend.BANDWIDTH);
+                boolean waiting = write ? bev.flow.writeSuspended(BevSuspend.BANDWIDTH) : bev.flow.readSuspended(BevSuspend.BANDWIDTH);
                 if (waiting && bucket.level(write) > 0) {
                     lift(write, BevSuspend.BANDWIDTH);
                 } else if (waiting) {
@@ -210,7 +249,7 @@ final class BevRateLimit {
     void groupResumed(boolean write) {
         bev.lock();
         try {
-            if (!bev.isReleased()) {
+            if (!bev.life.isReleased()) {
                 lift(write, BevSuspend.BANDWIDTH_GROUP);
             }
         } finally {
@@ -224,7 +263,7 @@ final class BevRateLimit {
         try {
             if (group == g) {
                 group = null;
-                if (!bev.isReleased()) {
+                if (!bev.life.isReleased()) {
                     lift(false, BevSuspend.BANDWIDTH_GROUP);
                     lift(true, BevSuspend.BANDWIDTH_GROUP);
                 }

@@ -92,10 +92,10 @@ final class BevTimeouts {
     }
 
     private void onReadTimeout() {
-        bev.timedOut(BevEvent.READING);
+        bev.io.timedOut(BevEvent.READING);
     }
 
     private void onWriteTimeout() {
-        bev.timedOut(BevEvent.WRITING);
+        bev.io.timedOut(BevEvent.WRITING);
     }
 }

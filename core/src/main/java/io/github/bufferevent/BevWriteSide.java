@@ -35,7 +35,7 @@ final class BevWriteSide {
     void write(byte[] data, int off, int len) {
         Objects.requireNonNull(data, "data");
         Objects.checkFromIndexSize(off, len, data.length);
-        if (bev.foreign("write")) {
+        if (bev.threads.foreign("write")) {
             handOver(handoff.offer(Arrays.copyOfRange(data, off, off + len)));
             return;
         }
@@ -51,7 +51,7 @@ final class BevWriteSide {
     /** {@code bufferevent_write} of the remaining bytes of {@code src} (its position advances). */
     void write(ByteBuffer src) {
         Objects.requireNonNull(src, "src");
-        if (bev.foreign("write")) {
+        if (bev.threads.foreign("write")) {
             byte[] copy = new byte[src.remaining()];
             src.duplicate().get(copy);
             handOver(handoff.offer(copy));
@@ -70,7 +70,7 @@ final class BevWriteSide {
     /** {@code bufferevent_write_buffer}: moves all of {@code src} to the output. */
     void writeBuffer(EvBuffer src) {
         Objects.requireNonNull(src, "src");
-        if (bev.foreign("writeBuffer")) {
+        if (bev.threads.foreign("writeBuffer")) {
             EvBuffer moved = new EvBuffer();
             moved.addBuffer(src);
             boolean accepted = handoff.offer(moved);
@@ -91,7 +91,7 @@ final class BevWriteSide {
 
     /** {@code bufferevent_flush} of the write side; see {@link BufferEvent#flush}. */
     int flush(BevFlush mode) {
-        if (bev.foreign("flush")) {
+        if (bev.threads.foreign("flush")) {
             bev.checkNotFreed();
             int result = bev.bufferedOutput() > 0 ? 1 : 0;
             if (mode == BevFlush.FINISHED) {
@@ -99,6 +99,9 @@ final class BevWriteSide {
                 finishRequested = true;
             }
             handOver(true);
+            if (mode == BevFlush.FLUSH) {
+                bev.threads.runLocked("flush", () -> bev.backend.flushWrite(BevFlush.FLUSH)); // a filter's FLUSH (deflate's sync flush)
+            }
             return result;
         }
         bev.lock();
@@ -110,7 +113,7 @@ final class BevWriteSide {
                 close();
                 startFinishing();
             }
-            bev.backend().flushWrite(mode);
+            bev.backend.flushWrite(mode);
             return result;
         } finally {
             bev.unlock();
@@ -138,7 +141,7 @@ final class BevWriteSide {
         if (!accepted) {
             throw closedForWrites();
         }
-        if (!bev.threads().queueSync()) {
+        if (!bev.threads.queueSync()) {
             throw new IllegalStateException("the EventBase is closed; nothing more is sent");
         }
     }
@@ -148,7 +151,7 @@ final class BevWriteSide {
         if (handoff == null || handoff.isEmpty()) {
             return;
         }
-        if (bev.isReleased()) {
+        if (bev.life.isReleased()) {
             handoff.discard();
         } else {
             handoff.drainTo(bev.output());
@@ -166,13 +169,13 @@ final class BevWriteSide {
 
     /** Loop thread: a graceful shutdown began; drain the output and shut the write side down. */
     void startShutdownFlush() {
-        if (bev.isReleased() || shut || bev.stackedUnder()) {
+        if (bev.life.isReleased() || shut || bev.stackedUnder()) {
             return; // a TLS bufferevent on top finishes this one after its close_notify
         }
         drain();
         boolean requested = finishRequested;
         finishRequested = false;
-        if (requested || bev.output().length() > 0 || finishing || bev.backend().finishesOnShutdown()) {
+        if (requested || bev.output().length() > 0 || finishing || bev.backend.finishesOnShutdown()) {
             close();
             startFinishing();
             bev.refresh();
@@ -214,7 +217,7 @@ final class BevWriteSide {
     private void startFinishing() {
         if (!shut) {
             finishing = true;
-            bev.flow().enable(Ev.WRITE);
+            bev.flow.enable(Ev.WRITE);
         }
     }
 

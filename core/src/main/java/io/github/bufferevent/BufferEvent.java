@@ -1,8 +1,6 @@
 package io.github.bufferevent;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -18,7 +16,7 @@ import javax.net.ssl.SSLEngine;
 /**
  * libevent's {@code bufferevent}: an input and an output {@link EvBuffer}, read, write and event
  * callbacks, watermarks and timeouts, driven by an {@link EventBase}. One type for every kind, as
- * in libevent: what a kind does differently (a socket, a pair, TLS) lives in a package-private backend.
+ * in libevent: what a kind does differently (a socket, a pair, a filter, TLS) lives in a package-private backend.
  *
  * <p>Threads: callbacks run on the base's loop thread, holding this bufferevent's lock (unless
  * {@link BevOption#UNLOCK_CALLBACKS}). Created with {@link BevOption#THREADSAFE}, every method
@@ -75,56 +73,33 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      */
     static final long WRITE_BUDGET_PER_TURN = 1024 * 1024;
 
-    /** Lifecycle states, in order: a bufferevent only moves forward, except CONNECTING back to NEW on failure. */
-    static final int NEW = 0;
-    static final int CONNECTING = 1;
-    static final int CONNECTED = 2;
-    /** {@link #free()} was called; the loop has not released it yet. */
-    static final int FREED = 3;
-    static final int RELEASED = 4;
-    private static final String[] STATE_NAMES = {"new", "connecting", "connected", "freed", "released"};
-
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(BufferEvent.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final EventBase base;
-    private final boolean closeOnFree;
+    final boolean closeOnFree;
     private final ReentrantLock lock;
     private final EvBuffer input;
     private final EvBuffer output;
-    private final SafeInstrumentation instrumentation;
-    private final BevCallbacks callbacks;
-    private final BevTimeouts timeouts = new BevTimeouts(this);
-    private final BevWriteSide writes;
-    private final BevThreadRules threads;
-    private final BevBackend backend;
-
-    private volatile int state;
-    private final BevFlowControl flow = new BevFlowControl();
-    private volatile int maxSingleRead = DEFAULT_MAX_SINGLE_READ;
-    private volatile int maxSingleWrite = DEFAULT_MAX_SINGLE_WRITE;
-
-    private boolean flushQueued;
-
-    private volatile Throwable socketError;
-    private volatile long publishedInput;
-    private volatile long publishedOutput;
-    private volatile long totalRead;
-    private volatile long totalWritten;
-    private volatile Instant connectedSince;
+    // The parts every kind shares, each in a class of its own; the backends reach them directly.
+    final BevLifecycle life = new BevLifecycle();
+    final BevFlowControl flow = new BevFlowControl();
+    final SafeInstrumentation instrumentation;
+    final BevCallbacks callbacks;
+    final BevTimeouts timeouts = new BevTimeouts(this);
+    final BevIoEvents io = new BevIoEvents(this);
+    final BevWriteSide writes;
+    final BevThreadRules threads;
+    final BevBackend backend;
     /** Rate limits: null until the first {@link #setRateLimit} or {@link #addToRateLimitGroup}. */
-    private volatile BevRateLimit rateLimit;
-    /** The bufferevent stacked on this one (a TLS filter), which finishes this one after its own trailer; or null. */
+    volatile BevRateLimit rateLimit;
+    /** The TLS bufferevent stacked on this one, which finishes this one after its close_notify; or null. */
     private volatile BufferEvent above;
 
-    private BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
+    private volatile int maxSingleRead = DEFAULT_MAX_SINGLE_READ;
+    private volatile int maxSingleWrite = DEFAULT_MAX_SINGLE_WRITE;
+    private boolean flushQueued;
+    private final BevBufferHook hook = new BevBufferHook(this);
+
+    /** With THREADSAFE, {@code sharedLock} (if not null) is the lock, as a filter shares its underlying's. */
+    BufferEvent(EventBase base, EnumSet<BevOption> options, Instrumentation instrumentation, ReentrantLock sharedLock,
             Function<BufferEvent, BevBackend> backend) {
         this.base = base;
         boolean threadSafe = options.contains(BevOption.THREADSAFE);
@@ -138,7 +113,6 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         ChunkPool pool = new ChunkPool();
         this.input = new EvBuffer(pool);
         this.output = new EvBuffer(pool);
-        BufferHook hook = new BufferHook();
         this.input.hook(hook);
         this.output.hook(hook);
         this.backend = backend.apply(this);
@@ -154,32 +128,53 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * @throws IOException if the channel cannot be made non-blocking
      */
     public static BufferEvent socket(EventBase base, SocketChannel channel, BevOption... options) throws IOException {
-        return socket(base, channel, base.instrumentation(), options);
+        return BevFactory.socket(base, channel, base.instrumentation(), options);
     }
 
-    static BufferEvent socket(EventBase base, SocketChannel channel, Instrumentation instrumentation, BevOption... options)
-            throws IOException {
-        EnumSet<BevOption> set = checkNew(base, options, "socket");
-        if (channel != null && channel.isBlocking()) {
-            channel.configureBlocking(false);
-        }
-        BufferEvent bev = unbornSocket(base, channel, set, instrumentation, null);
-        bev.born();
-        if (channel != null) {
-            bev.update();
-        }
-        return bev;
+    /**
+     * {@code bufferevent_pair_new()}: two bufferevents linked in memory, both connected from
+     * birth, for a protocol handler tested without a socket or two parts of one program talking.
+     * Bytes written on one side arrive in the other's input on the loop, respecting the
+     * receiver's read high watermark (the rest waits in the sender's {@link #output()});
+     * {@code flush(Ev.WRITE, FINISHED)} moves everything, then the partner gets
+     * {@code EOF|READING}; freeing one side gives the partner {@code EOF|READING} too. As in
+     * libevent, callbacks always run deferred ({@link BevOption#DEFER_CALLBACKS} is implied) and
+     * with THREADSAFE both sides share one lock.
+     *
+     * @return the two sides, each the other's {@link #pairPartner()}
+     * @throws IllegalStateException if the base is closed, or (without THREADSAFE) the caller is
+     *     a foreign thread while the loop runs
+     */
+    public static BufferEvent[] pair(EventBase base, BevOption... options) {
+        return BevFactory.pair(base, options);
     }
 
-    /** A socket bufferevent not yet in the base's live set (under an sslSocket it never is); with THREADSAFE, on {@code sharedLock} if given. */
-    private static BufferEvent unbornSocket(EventBase base, SocketChannel channel, EnumSet<BevOption> set, Instrumentation instrumentation,
-            ReentrantLock sharedLock) {
-        BufferEvent bev = new BufferEvent(base, set, instrumentation, sharedLock, b -> new SocketBackend(b, channel));
-        if (channel != null && channel.isConnected()) {
-            bev.state = CONNECTED;
-            ((SocketBackend) bev.backend).markConnected();
-        }
-        return bev;
+    /**
+     * {@code bufferevent_pair_get_partner()}: the other side of a pair; null if this is not a
+     * pair or the partner was freed (already inside the {@code EOF} callback that says so). Any thread.
+     */
+    public BufferEvent pairPartner() {
+        return backend.pairPartner();
+    }
+
+    /**
+     * {@code bufferevent_filter_new()}: a bufferevent on top of {@code underlying} (on its base).
+     * The input filter turns what arrives in the underlying's input into this bufferevent's input;
+     * the output filter turns this bufferevent's output into the underlying's output; a null
+     * filter passes bytes through. The filter takes the underlying's callbacks over (do not set
+     * them again) and passes its events up; {@link #connect} and {@link #connectHostname} act on
+     * the underlying. {@code flush(Ev.WRITE, BevFlush.FINISHED)} lets the output filter write its
+     * trailer, then finishes the underlying (the peer reads every byte, then EOF). With
+     * {@link BevOption#CLOSE_ON_FREE}, {@link #free()} frees the underlying too; without it the
+     * underlying is left with no callbacks. With {@link BevOption#THREADSAFE} the filter shares a
+     * THREADSAFE underlying's lock (as libevent does), so one lock guards the whole stack. Filters
+     * stack: the underlying may itself be a filter. Writing starts enabled, reading disabled.
+     *
+     * @throws IllegalStateException if the underlying is freed, its base is closed, or (without
+     *     THREADSAFE) the caller is a foreign thread while the loop runs
+     */
+    public static BufferEvent filter(BufferEvent underlying, BevFilter input, BevFilter output, BevOption... options) {
+        return BevFactory.filter(underlying, input, output, options);
     }
 
     /**
@@ -192,15 +187,16 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * the channel is connected (at once if it is), {@link BevSslState#ACCEPTING} in server mode
      * (a channel accepted by a {@link ConnectionListener}), {@link BevSslState#OPEN} takes an
      * engine past its handshake. {@link BevEvent#CONNECTED} is reported when the handshake
-     * completes (before, the state is connecting: the write timeout, or the connect timeout if
-     * set, bounds the handshake and expires as {@code TIMEOUT|WRITING}); a failed handshake is
-     * {@code ERROR} with {@link #sslError()} set. Data may be written before. The engine's
-     * delegated tasks run off the loop ({@link EventBase.Builder#delegatedTaskExecutor}).
+     * completes (before, the state is connecting: the connect timeout if set, else the write
+     * timeout, bounds the handshake and expires as {@code TIMEOUT|WRITING}); a failed handshake
+     * is {@code ERROR|READING} with {@link #sslError()} set. Data may be written before. The
+     * engine's delegated tasks run off the loop ({@link EventBase.Builder#delegatedTaskExecutor}).
      * {@code flush(Ev.WRITE, BevFlush.FINISHED)} sends close_notify after the data; the peer's
      * close_notify arrives as {@code EOF|READING}, a TCP close without it as {@code ERROR|READING}
      * (see {@link #setAllowDirtyShutdown}). The engine's settings are the caller's: for a client,
-     * create it with {@code SSLContext.createSSLEngine(host, port)} for SNI, and set the endpoint
-     * identification algorithm ("HTTPS") to have the host name verified.
+     * create it with {@code SSLContext.createSSLEngine(host, port)} and set the endpoint
+     * identification algorithm ("HTTPS") to have the host name verified, or use
+     * {@link BufferEventFactory#ssl}, which does both.
      *
      * @throws IllegalArgumentException if the engine's handshake has begun and {@code state} is not OPEN
      * @throws IllegalStateException if the base is closed, or (without THREADSAFE) the caller is
@@ -209,26 +205,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      */
     public static BufferEvent sslSocket(EventBase base, SocketChannel channel, SSLEngine engine, BevSslState state, BevOption... options)
             throws IOException {
-        return sslSocket(Objects.requireNonNull(base, "base"), channel, engine, state, base.instrumentation(), options);
-    }
-
-    static BufferEvent sslSocket(EventBase base, SocketChannel channel, SSLEngine engine, BevSslState state, Instrumentation instrumentation,
-            BevOption... options) throws IOException {
-        Objects.requireNonNull(engine, "engine");
-        Objects.requireNonNull(state, "state");
-        EnumSet<BevOption> set = checkNew(base, options, "sslSocket");
-        SslBackend.prepare(engine, state);
-        if (channel != null && channel.isBlocking()) {
-            channel.configureBlocking(false);
-        }
-        ReentrantLock shared = set.contains(BevOption.THREADSAFE) ? new ReentrantLock() : null;
-        SslTransportInstrumentation reports = new SslTransportInstrumentation(instrumentation);
-        BufferEvent transport = unbornSocket(base, channel, SslBackend.transportOptions(set), reports, shared);
-        BufferEvent bev = new BufferEvent(base, set, instrumentation, shared, b -> new SslBackend(b, transport, true, engine, state));
-        reports.owner(bev);
-        bev.born();
-        ((SslBackend) bev.backend).attach();
-        return bev;
+        return BevFactory.sslSocket(Objects.requireNonNull(base, "base"), channel, engine, state, base.instrumentation(), options);
     }
 
     /**
@@ -247,71 +224,12 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      *     it, its base is closed, or (without THREADSAFE) the caller is a foreign thread while the loop runs
      */
     public static BufferEvent sslFilter(BufferEvent underlying, SSLEngine engine, BevSslState state, BevOption... options) {
-        Objects.requireNonNull(underlying, "underlying");
-        Objects.requireNonNull(engine, "engine");
-        Objects.requireNonNull(state, "state");
-        EnumSet<BevOption> set = checkNew(underlying.base, options, "sslFilter");
-        underlying.checkNotFreed();
-        if (underlying.stackedUnder()) {
-            throw new IllegalStateException("underlying already carries a TLS bufferevent: " + underlying.above);
-        }
-        SslBackend.prepare(engine, state);
-        BufferEvent bev = new BufferEvent(underlying.base, set, underlying.base.instrumentation(), underlying.lock,
-                b -> new SslBackend(b, underlying, false, engine, state));
-        bev.born();
-        ((SslBackend) bev.backend).attach();
-        return bev;
+        return BevFactory.sslFilter(underlying, engine, state, options);
     }
 
-    /**
-     * {@code bufferevent_pair_new()}: two bufferevents linked in memory, both connected from
-     * birth, for a protocol handler tested without a socket or two parts of one program talking.
-     * Bytes written on one side arrive in the other's input on the loop, respecting the
-     * receiver's read high watermark (the rest waits in the sender's {@link #output()});
-     * {@code flush(Ev.WRITE, FINISHED)} moves everything, then the partner gets
-     * {@code EOF|READING}; freeing one side gives the partner {@code EOF|READING} too. As in
-     * libevent, callbacks always run deferred ({@link BevOption#DEFER_CALLBACKS} is implied) and
-     * with THREADSAFE both sides share one lock.
-     *
-     * @return the two sides, each the other's {@link #pairPartner()}
-     * @throws IllegalStateException if the base is closed, or (without THREADSAFE) the caller is
-     *     a foreign thread while the loop runs
-     */
-    public static BufferEvent[] pair(EventBase base, BevOption... options) {
-        EnumSet<BevOption> set = checkNew(base, options, "pair");
-        set.add(BevOption.DEFER_CALLBACKS);
-        ReentrantLock shared = set.contains(BevOption.THREADSAFE) ? new ReentrantLock() : null;
-        BufferEvent a = new BufferEvent(base, set, base.instrumentation(), shared, PairBackend::new);
-        BufferEvent b = new BufferEvent(base, set, base.instrumentation(), shared, PairBackend::new);
-        PairBackend.link(a, b);
-        a.born();
-        b.born();
-        return new BufferEvent[] {a, b};
-    }
-
-    /**
-     * {@code bufferevent_pair_get_partner()}: the other side of a pair; null if this is not a
-     * pair or the partner was freed (already inside the {@code EOF} callback that says so). Any thread.
-     */
-    public BufferEvent pairPartner() {
-        return backend.pairPartner();
-    }
-
-    private static EnumSet<BevOption> checkNew(EventBase base, BevOption[] options, String method) {
-        Objects.requireNonNull(base, "base");
-        EnumSet<BevOption> set = BevChecks.options(options);
-        if (base.isClosed()) {
-            throw new IllegalStateException("the EventBase is closed");
-        }
-        if (!set.contains(BevOption.THREADSAFE) && !base.onLoopOrIdle()) {
-            throw BevThreadRules.foreignThread(method);
-        }
-        return set;
-    }
-
-    private void born() {
-        base.addLive(this);
-        instrumentation.created(this);
+    /** The lock a filter above shares (null without THREADSAFE). */
+    ReentrantLock lockObject() {
+        return lock;
     }
 
     // ------------------------------------------------------------------ connect
@@ -381,7 +299,8 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * {@code bufferevent_setwatermark()}. Read low: the read callback runs only once input holds
      * at least this much. Read high (0 = unlimited): each read is capped at high minus the current
      * input, and reading suspends at high until the input drains below it. Write low: the write
-     * callback runs once output drains to this much or less.
+     * callback runs once output drains to this much or less. Write high (0 = unlimited): how much a
+     * filter bufferevent on top of this one queues in this output at most (as in libevent).
      *
      * @throws IllegalArgumentException if a mark is negative, or for READ low exceeds a non-zero high
      */
@@ -398,7 +317,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
                 flow.readWatermark(low, high, input.length());
             }
             if ((events & Ev.WRITE) != 0) {
-                flow.writeWatermark(low);
+                flow.writeWatermark(low, high);
             }
             update();
         });
@@ -473,11 +392,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * clipped to the new bursts. Group limits ({@link #addToRateLimitGroup}) apply as well.
      */
     public void setRateLimit(EvTokenBucketCfg cfg) {
-        threads.runLocked("setRateLimit", () -> {
-            if (cfg != null || rateLimit != null) {
-                rateLimits().configure(cfg);
-            }
-        });
+        threads.runLocked("setRateLimit", () -> BevRateLimit.configure(this, cfg));
     }
 
     /**
@@ -488,21 +403,13 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * @throws IllegalStateException if the group was freed
      */
     public void addToRateLimitGroup(BevRateLimitGroup group) {
-        Objects.requireNonNull(group, "group");
-        if (group.base() != base) {
-            throw new IllegalArgumentException("group must run on this bufferevent's EventBase (" + base + "), was on " + group.base());
-        }
-        group.checkNotFreed();
-        threads.runLocked("addToRateLimitGroup", () -> rateLimits().join(group));
+        BevRateLimit.checkJoin(this, group);
+        threads.runLocked("addToRateLimitGroup", () -> BevRateLimit.of(this).join(group));
     }
 
     /** {@code bufferevent_remove_from_rate_limit_group()}: out of its group (if any), no longer held back by it. */
     public void removeFromRateLimitGroup() {
-        threads.runLocked("removeFromRateLimitGroup", () -> {
-            if (rateLimit != null) {
-                rateLimit.leave();
-            }
-        });
+        threads.runLocked("removeFromRateLimitGroup", () -> BevRateLimit.leave(this));
     }
 
     /**
@@ -511,23 +418,12 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * with no read limit. Any thread (a snapshot).
      */
     public long readLimit() {
-        BevRateLimit r = rateLimit;
-        return r == null ? Long.MAX_VALUE : r.limit(false);
+        return BevRateLimit.limit(this, false);
     }
 
     /** {@code bufferevent_get_write_limit()}: as {@link #readLimit()}, for writing. Any thread (a snapshot). */
     public long writeLimit() {
-        BevRateLimit r = rateLimit;
-        return r == null ? Long.MAX_VALUE : r.limit(true);
-    }
-
-    private BevRateLimit rateLimits() {
-        BevRateLimit r = rateLimit;
-        if (r == null) {
-            r = new BevRateLimit(this);
-            rateLimit = r;
-        }
-        return r;
+        return BevRateLimit.limit(this, true);
     }
 
     // ------------------------------------------------------------------ data
@@ -656,10 +552,10 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         if (isFreed()) {
             return;
         }
-        if (foreign("free")) {
+        if (threads.foreign("free")) {
             // No wait for the lock: a callback of this bufferevent may be running right now and
             // finishes; none starts after this (each checks the state first).
-            markFreed();
+            life.markFreed();
             writes.close();
             try {
                 base.execute(this::release);
@@ -670,7 +566,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         }
         lock();
         try {
-            markFreed();
+            life.markFreed();
             writes.close();
             release();
         } finally {
@@ -686,26 +582,15 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** Whether {@link #free()} was called. Any thread. */
     public boolean isFreed() {
-        return state >= FREED;
-    }
-
-    private void markFreed() {
-        int s;
-        do {
-            s = state;
-            if (s >= FREED) {
-                return;
-            }
-        } while (!STATE.compareAndSet(this, s, FREED));
+        return life.isFreed();
     }
 
     private void release() {
         lock();
         try {
-            if (state == RELEASED) {
+            if (!life.markReleased()) {
                 return;
             }
-            state = RELEASED;
             writes.discard();
             timeouts.cancelAll();
             if (rateLimit != null) {
@@ -713,8 +598,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
             }
             backend.destruct();
             base.removeLive(this);
-            publishedInput = 0;
-            publishedOutput = 0;
+            hook.clear();
         } finally {
             unlock();
         }
@@ -722,11 +606,10 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     }
 
     void onBaseClosed() {
-        state = RELEASED;
+        life.markReleased();
         writes.discard();
         backend.baseClosed();
-        publishedInput = 0;
-        publishedOutput = 0;
+        hook.clear();
         instrumentation.freed(this);
     }
 
@@ -784,7 +667,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** The cause of the last {@link BevEvent#ERROR}, like {@code EVUTIL_SOCKET_ERROR()}; null if none. Any thread. */
     public Throwable socketError() {
-        return socketError;
+        return io.socketError();
     }
 
     /** {@code bufferevent_socket_get_dns_error()}: why the last host name failed to resolve, or null. Any thread. */
@@ -794,27 +677,27 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** Bytes in the input buffer (a snapshot). Any thread. */
     public long bufferedInput() {
-        return publishedInput;
+        return hook.input();
     }
 
     /** Bytes in the output buffer, with those other threads wrote and the loop has not taken yet (a snapshot). Any thread. */
     public long bufferedOutput() {
-        return publishedOutput + writes.handedOverBytes();
+        return hook.output() + writes.handedOverBytes();
     }
 
     /** Bytes read from the socket so far. Any thread. */
     public long totalRead() {
-        return totalRead;
+        return io.totalRead();
     }
 
     /** Bytes written to the socket so far. Any thread. */
     public long totalWritten() {
-        return totalWritten;
+        return io.totalWritten();
     }
 
     /** Whether the connection is established (and not freed). Any thread. */
     public boolean isConnected() {
-        return state == CONNECTED;
+        return life.isConnected();
     }
 
     /** The peer address (or the one being connected to), or null. Any thread. */
@@ -824,7 +707,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** When the connection was established, or null. Any thread. */
     public Instant connectedSince() {
-        return connectedSince;
+        return life.connectedSince();
     }
 
     /**
@@ -849,233 +732,14 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     public String toString() {
         SocketAddress remote = backend.remoteAddress();
         return "BufferEvent[" + backend.kind() + ", " + (remote == null ? "unconnected" : remote)
-                + ", state=" + STATE_NAMES[state] + "]";
+                + ", state=" + life.name() + "]";
     }
 
-    // ------------------------------------------------------------------ for backends (loop thread, lock held)
-
-    int state() {
-        return state;
-    }
-
-    /** Moves the state from {@code from} to {@code to}; false if it was not {@code from} (freed meanwhile). Any thread. */
-    boolean moveState(int from, int to) {
-        return STATE.compareAndSet(this, from, to);
-    }
-
-    boolean isReleased() {
-        return state == RELEASED;
-    }
-
-    boolean closeOnFree() {
-        return closeOnFree;
-    }
-
-    SafeInstrumentation instrumentation() {
-        return instrumentation;
-    }
-
-    BevCallbacks callbacks() {
-        return callbacks;
-    }
-
-    BevTimeouts timeouts() {
-        return timeouts;
-    }
-
-    void setSocketError(Throwable cause) {
-        socketError = cause;
-    }
-
-    void markConnected() {
-        connectedSince = Instant.now();
-    }
-
-    BevFlowControl flow() {
-        return flow;
-    }
-
-    /** Reading is enabled and not suspended. */
-    boolean readActive() {
-        return flow.readActive();
-    }
-
-    /** Writing is enabled and not suspended. */
-    boolean writeActive() {
-        return flow.writeActive();
-    }
-
-    void suspendRead(int reason) {
-        flow.suspendRead(reason);
-        update();
-    }
-
-    void unsuspendRead(int reason) {
-        flow.unsuspendRead(reason);
-        update();
-    }
-
-    /**
-     * How many bytes the backend may read now: the max single read within the read high watermark
-     * and the rate limits; 0 suspends reading (for the watermark or for bandwidth).
-     */
-    long readAllowance() {
-        long room = flow.readRoom(maxSingleRead, input.length());
-        if (room <= 0) {
-            suspendRead(BevSuspend.WATERMARK);
-            return 0;
-        }
-        BevRateLimit limits = rateLimit;
-        return limits == null ? room : limits.allowance(false, room);
-    }
-
-    /** How many bytes the backend may write now under the rate limits (Long.MAX_VALUE: no limit); 0 suspends writing. */
-    long writeAllowance() {
-        BevRateLimit limits = rateLimit;
-        return limits == null ? Long.MAX_VALUE : limits.allowance(true, Long.MAX_VALUE);
-    }
-
-    /** The backend added {@code n} bytes to the input. */
-    void readDone(long n) {
-        totalRead += n;
-        BevRateLimit limits = rateLimit;
-        if (limits != null) {
-            limits.used(false, n);
-        }
-        instrumentation.bytesRead(this, n);
-        timeouts.readProgress();
-        if (flow.readReady(input.length())) {
-            callbacks.read();
-        }
-    }
-
-    /** The backend moved {@code n} bytes of the output on (0: none). */
-    void wrote(long n) {
-        if (n > 0) {
-            totalWritten += n;
-            BevRateLimit limits = rateLimit;
-            if (limits != null) {
-                limits.used(true, n);
-            }
-            instrumentation.bytesWritten(this, n);
-            timeouts.writeProgress();
-        }
-    }
-
-    /**
-     * Whether, with {@code pending} bytes of output left after a write, the write callback is due
-     * and would run at once (not deferred): the socket backend then lets it refill before writing on.
-     */
-    boolean writeRefillDue(long pending) {
-        return flow.writeReady(pending) && callbacks.runsWriteAtOnce();
-    }
-
-    /** The backend moved output on: the write callback runs if the output is at the write low watermark. */
-    void writeDone() {
-        if (flow.writeReady(output.length())) {
-            callbacks.write();
-        }
-    }
-
-    /** The peer ended its side: {@code EOF|READING}, reading disabled. */
-    void eof() {
-        flow.disable(Ev.READ);
-        refresh();
-        instrumentation.eof(this);
-        callbacks.event(BevEvent.EOF | BevEvent.READING);
-    }
-
-    /** I/O failed: the direction is disabled, then {@code ERROR|READING} or {@code ERROR|WRITING}. */
-    void ioFailed(int direction, IOException e) {
-        ioFailed(direction, e, direction == BevEvent.READING ? Instrumentation.ErrorKind.READ : Instrumentation.ErrorKind.WRITE);
-    }
-
-    /** As {@link #ioFailed(int, IOException)}, reported to the instrumentation as {@code kind} (TLS). */
-    void ioFailed(int direction, IOException e, Instrumentation.ErrorKind kind) {
-        socketError = e;
-        writes.stopFinishing();
-        boolean reading = direction == BevEvent.READING;
-        flow.disable(reading ? Ev.READ : Ev.WRITE);
-        refresh();
-        instrumentation.error(this, kind, e);
-        callbacks.event(BevEvent.ERROR | direction);
-    }
-
-    /** A timer fired (any loop code, lock not held): the direction is disabled, then {@code TIMEOUT|...}. */
-    void timedOut(int direction) {
-        lock();
-        try {
-            if (isReleased()) {
-                return;
-            }
-            if (direction == BevEvent.READING) {
-                flow.disable(Ev.READ);
-            } else {
-                flow.disable(Ev.WRITE);
-                writes.stopFinishing();
-                if (state == CONNECTING) {
-                    backend.connectTimedOut();
-                }
-            }
-            refresh();
-            instrumentation.timeout(this, direction);
-            callbacks.event(BevEvent.TIMEOUT | direction);
-        } finally {
-            unlock();
-        }
-    }
-
-    void adjustTimers() {
-        int s = state;
-        timeouts.adjust(s == CONNECTED && readActive(), s == CONNECTING,
-                s == CONNECTED && flow.writeActive() && output.length() > 0 && !writes.shut());
-    }
-
-    boolean isFinishing() {
-        return writes.finishing();
-    }
-
-    boolean isWriteShut() {
-        return writes.shut();
-    }
-
-    /** The FINISHED flush drained everything: the write side is shut. */
-    void finished() {
-        writes.finished();
-    }
-
-    /** No writer is between the hand-off's gate and its queue (a FINISHED flush may end). */
-    boolean handoffSettled() {
-        return writes.settled();
-    }
-
-    /** Loop thread, lock held: moves what other threads wrote to the output, in order. */
-    void drainHandoff() {
-        writes.drain();
-    }
-
-    BevBackend backend() {
-        return backend;
-    }
-
-    /** A TLS bufferevent now sits on this one ({@code null}: none any more); it finishes this one after its close_notify. */
-    void stackUnder(BufferEvent upper) {
-        above = upper;
-    }
-
-    /** Whether a live bufferevent sits on this one, so that a graceful shutdown leaves finishing this one to it. */
-    boolean stackedUnder() {
-        BufferEvent a = above;
-        return a != null && !a.isReleased();
-    }
-
-    BevThreadRules threads() {
-        return threads;
-    }
+    // ------------------------------------------------------------------ for the loop and the backends (loop thread, lock held)
 
     /** Makes the backend's I/O and the timers match the state. */
     void refresh() {
-        if (isReleased()) {
+        if (life.isReleased()) {
             return;
         }
         backend.sync();
@@ -1088,7 +752,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
             threads.queueSync();
             return;
         }
-        if (!flushQueued && !isReleased()) {
+        if (!flushQueued && !life.isReleased()) {
             flushQueued = true;
             base.queueFlush(this);
         }
@@ -1131,47 +795,14 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
 
     /** Whether a FINISHED flush still waits for output to drain. */
     boolean shutdownFlushPending() {
-        int s = state;
-        return writes.finishPending() && (s == CONNECTED || s == CONNECTING);
+        int s = life.state();
+        return writes.finishPending() && (s == BevLifecycle.CONNECTED || s == BevLifecycle.CONNECTING);
     }
 
     // ------------------------------------------------------------------ threads
 
-    /** Watches the two buffers: publishes their lengths, schedules writes, suspends and resumes reading. */
-    private final class BufferHook implements EvBuffer.ChangeHook {
-        @Override
-        public void onChange(EvBuffer buffer, long originalSize, long added, long deleted) {
-            if (buffer == output) {
-                publishedOutput = output.length();
-                if (added > 0 && !isReleased()) {
-                    backend.outputAdded();
-                }
-                return;
-            }
-            long len = input.length();
-            publishedInput = len;
-            boolean over = flow.overHigh(len);
-            boolean suspended = flow.readSuspended(BevSuspend.WATERMARK);
-            if (added > 0 && over && !suspended) {
-                suspendRead(BevSuspend.WATERMARK);
-            } else if (deleted > 0 && !over && suspended) {
-                unsuspendRead(BevSuspend.WATERMARK);
-            }
-        }
-    }
-
-    /** See {@link BevThreadRules#foreign}. */
-    boolean foreign(String method) {
-        return threads.foreign(method);
-    }
-
-    /** Hands {@code action} to the loop; throws if the base is closed. */
-    void handOverOrFail(Runnable action) {
-        threads.execute(action);
-    }
-
     /** Any thread, lock held or not: {@link #refresh()} now on the loop, or soon from another thread. */
-    private void update() {
+    void update() {
         threads.update();
     }
 
@@ -1179,6 +810,22 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     void sync() {
         writes.takeHandedOver();
         refresh();
+    }
+
+    /** A TLS bufferevent now sits on this one ({@code null}: none any more); it finishes this one after its close_notify. */
+    void stackUnder(BufferEvent upper) {
+        above = upper;
+    }
+
+    /** Whether a live TLS bufferevent sits on this one, so that a graceful shutdown leaves finishing this one to it. */
+    boolean stackedUnder() {
+        BufferEvent a = above;
+        return a != null && !a.life.isReleased();
+    }
+
+    /** The bufferevent stacked on this one, or null. */
+    BufferEvent above() {
+        return above;
     }
 
     void checkNotFreed() {

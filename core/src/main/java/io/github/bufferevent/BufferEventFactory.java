@@ -54,6 +54,17 @@ public final class BufferEventFactory {
         }
     }
 
+    /**
+     * Checks read watermarks by the rule {@link Builder#readWatermark} and
+     * {@link BufferEvent#setWatermark} apply (both at least 0, low no higher than a non-zero
+     * high), for a configuration layer that names its own property. Any thread.
+     *
+     * @throws IllegalArgumentException naming the mark and what is allowed
+     */
+    public static void checkReadWatermark(long low, long high) {
+        BevChecks.readWatermark(low, high);
+    }
+
     /** A builder for a factory on {@code base}. */
     public static Builder builder(EventBase base) {
         return new Builder(base);
@@ -66,7 +77,7 @@ public final class BufferEventFactory {
 
     /** A bufferevent on {@code channel} (an accepted or connected channel, or null). */
     public BufferEvent socket(SocketChannel channel) throws IOException {
-        return configure(BufferEvent.socket(base, channel, instrumentation, options));
+        return configure(BevFactory.socket(base, channel, instrumentation, options));
     }
 
     /**
@@ -82,7 +93,7 @@ public final class BufferEventFactory {
      */
     public BufferEvent ssl(SSLContext context, String serverName, int port) throws IOException {
         SSLEngine engine = SslClientEngines.create(context, serverName, port, sslVerifyHostname);
-        return configure(BufferEvent.sslSocket(base, null, engine, BevSslState.CONNECTING, instrumentation, options));
+        return configure(BevFactory.sslSocket(base, null, engine, BevSslState.CONNECTING, instrumentation, options));
     }
 
     /** Whether {@link #ssl} engines verify the server name against the certificate (default true). */

@@ -61,7 +61,8 @@ public final class EventBase implements Executor, AutoCloseable {
     private volatile Thread loopThread;
     private volatile boolean closed;
 
-    /** Loop-thread scratch for gathering writes, shared by every bufferevent of this base. */
+    /** Loop-thread scratch for socket reads and gathering writes, shared by every bufferevent of this base. */
+    final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
     final ByteBuffer[] writeVectors = new ByteBuffer[WRITE_VECTORS];
     /** Loop-thread scratch for ciphertext, shared by the TLS bufferevents of this base: records to unwrap, a record wrapped. */
     final SslScratch sslNetIn = new SslScratch();

@@ -20,13 +20,13 @@ final class PairBackend extends BevBackend {
 
     /** Links two new bufferevents: partners, both connected. */
     static void link(BufferEvent a, BufferEvent b) {
-        PairBackend pa = (PairBackend) a.backend();
-        PairBackend pb = (PairBackend) b.backend();
+        PairBackend pa = (PairBackend) a.backend;
+        PairBackend pb = (PairBackend) b.backend;
         pa.partner = pb;
         pb.partner = pa;
         for (BufferEvent side : new BufferEvent[] {a, b}) {
-            side.moveState(BufferEvent.NEW, BufferEvent.CONNECTED);
-            side.markConnected();
+            side.life.move(BevLifecycle.NEW, BevLifecycle.CONNECTED);
+            side.life.markConnected();
         }
     }
 
@@ -39,10 +39,10 @@ final class PairBackend extends BevBackend {
     @Override
     void sync() {
         PairBackend p = partner;
-        if (bev.isReleased() || p == null) {
+        if (bev.life.isReleased() || p == null) {
             return;
         }
-        if (bev.isFinishing() || wantsToTalk(this, p)) {
+        if (bev.writes.finishing() || wantsToTalk(this, p)) {
             bev.requestFlush();
         }
         if (wantsToTalk(p, this)) {
@@ -52,20 +52,20 @@ final class PairBackend extends BevBackend {
 
     /** libevent's {@code be_pair_wants_to_talk}: the sender writes, the receiver reads, and there is something to move. */
     private static boolean wantsToTalk(PairBackend src, PairBackend dst) {
-        return src.bev.writeActive() && !src.bev.isWriteShut() && dst.bev.readActive() && !dst.bev.isFreed()
+        return src.bev.flow.writeActive() && !src.bev.writes.shut() && dst.bev.flow.readActive() && !dst.bev.isFreed()
                 && src.bev.output().length() > 0;
     }
 
     @Override
     void outputAdded() {
-        if (partner != null && bev.writeActive()) {
+        if (partner != null && bev.flow.writeActive()) {
             bev.requestFlush();
         }
     }
 
     @Override
     void flushQueued() {
-        transferOut(bev.isFinishing());
+        transferOut(bev.writes.finishing());
     }
 
     @Override
@@ -79,14 +79,14 @@ final class PairBackend extends BevBackend {
 
     /** Moves this side's output to the partner (everything when forced); ends a FINISHED flush once all is moved. */
     private void transferOut(boolean force) {
-        bev.drainHandoff();
+        bev.writes.drain();
         PairBackend p = partner;
         boolean deliverable = p != null && !p.bev.isFreed();
         if (deliverable && (force ? bev.output().length() > 0 : wantsToTalk(this, p))) {
             transfer(p, force);
         }
-        if (bev.isFinishing() && bev.output().length() == 0 && bev.handoffSettled()) {
-            bev.finished();
+        if (bev.writes.finishing() && bev.output().length() == 0 && bev.writes.settled()) {
+            bev.writes.finished();
             bev.refresh();
             if (deliverable) {
                 p.deliverEof();
@@ -100,7 +100,7 @@ final class PairBackend extends BevBackend {
         EvBuffer in = dst.bev.input();
         long n = out.length();
         if (!ignoreWatermark) {
-            long limit = dst.bev.flow().inputLimit(in.length());
+            long limit = dst.bev.flow.inputLimit(in.length());
             if (limit >= 0) {
                 n = Math.min(n, limit);
             }
@@ -113,17 +113,17 @@ final class PairBackend extends BevBackend {
         } else {
             out.removeBuffer(in, n);
         }
-        bev.wrote(n);
-        dst.bev.readDone(n);
+        bev.io.wrote(n);
+        dst.bev.io.readDone(n);
         bev.refresh();
-        bev.writeDone();
+        bev.io.writeDone();
     }
 
     /** The partner finished or was freed: {@code EOF|READING}, once. */
     private void deliverEof() {
         if (!eofDelivered && !bev.isFreed()) {
             eofDelivered = true;
-            bev.eof();
+            bev.io.eof();
         }
     }
 

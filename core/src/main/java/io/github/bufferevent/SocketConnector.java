@@ -56,9 +56,9 @@ final class SocketConnector {
                 throw new IllegalArgumentException("address " + inet + " is unresolved; use connectHostname(host, port)");
             }
         }
-        if (bev.foreign("connect")) {
+        if (bev.threads.foreign("connect")) {
             claim(address);
-            bev.handOverOrFail(() -> {
+            bev.threads.execute(() -> {
                 bev.lock();
                 try {
                     startReporting(address);
@@ -75,10 +75,10 @@ final class SocketConnector {
             try {
                 startAttempt(address);
             } catch (IOException | RuntimeException e) {
-                bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW);
+                bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW);
                 socket.dropOwnedChannel();
                 bev.refresh();
-                bev.instrumentation().connectFailed(bev, Instrumentation.ConnectOutcome.ERROR, e, elapsed());
+                bev.instrumentation.connectFailed(bev, Instrumentation.ConnectOutcome.ERROR, e, elapsed());
                 throw e;
             }
         } finally {
@@ -93,9 +93,9 @@ final class SocketConnector {
             throw new IllegalArgumentException("host must not be blank");
         }
         BevChecks.port(port);
-        if (bev.foreign("connectHostname")) {
+        if (bev.threads.foreign("connectHostname")) {
             claim(InetSocketAddress.createUnresolved(host, port));
-            bev.handOverOrFail(() -> startResolving(host, port));
+            bev.threads.execute(() -> startResolving(host, port));
             return;
         }
         bev.lock();
@@ -115,7 +115,7 @@ final class SocketConnector {
     private void claim(SocketAddress address) {
         bev.checkNotFreed();
         SocketChannel channel = socket.channel();
-        if (bev.state() != BufferEvent.NEW) {
+        if (bev.life.state() != BevLifecycle.NEW) {
             throw alreadyConnecting();
         }
         if (address == null && (channel == null || !channel.isConnectionPending())) {
@@ -128,7 +128,7 @@ final class SocketConnector {
         if (address != null && channel != null && channel.isConnectionPending()) {
             throw new IllegalStateException("the channel is already connecting; call connect(null) to wait for it");
         }
-        if (!bev.moveState(BufferEvent.NEW, BufferEvent.CONNECTING)) {
+        if (!bev.life.move(BevLifecycle.NEW, BevLifecycle.CONNECTING)) {
             throw alreadyConnecting();
         }
     }
@@ -137,17 +137,17 @@ final class SocketConnector {
         if (bev.isFreed()) {
             return new IllegalStateException("this bufferevent has been freed");
         }
-        return bev.state() == BufferEvent.CONNECTED ? new IllegalStateException("already connected to " + socket.remoteAddress())
+        return bev.life.state() == BevLifecycle.CONNECTED ? new IllegalStateException("already connected to " + socket.remoteAddress())
                 : new IllegalStateException("a connect is already in progress");
     }
 
     private void begin() {
         seq++;
-        bev.setSocketError(null);
+        bev.io.setSocketError(null);
         dnsError = null;
         startNanos = bev.base().now();
-        bev.instrumentation().connectStarted(bev);
-        bev.timeouts().resetSoon();
+        bev.instrumentation.connectStarted(bev);
+        bev.timeouts.resetSoon();
     }
 
     private void startReporting(SocketAddress address) {
@@ -186,7 +186,7 @@ final class SocketConnector {
             bev.base().execute(() -> {
                 bev.lock();
                 try {
-                    if (!bev.isFreed() && bev.state() == BufferEvent.CONNECTING && attempt == seq) {
+                    if (!bev.isFreed() && bev.life.state() == BevLifecycle.CONNECTING && attempt == seq) {
                         if (cause != null) {
                             attemptFailed(cause);
                         } else {
@@ -203,7 +203,7 @@ final class SocketConnector {
     private void startResolving(String host, int port) {
         bev.lock();
         try {
-            if (bev.isFreed() || bev.state() != BufferEvent.CONNECTING) {
+            if (bev.isFreed() || bev.life.state() != BevLifecycle.CONNECTING) {
                 return;
             }
             begin();
@@ -234,7 +234,7 @@ final class SocketConnector {
         bev.base().release();
         bev.lock();
         try {
-            if (bev.isFreed() || bev.state() != BufferEvent.CONNECTING || !resolving || attempt != seq) {
+            if (bev.isFreed() || bev.life.state() != BevLifecycle.CONNECTING || !resolving || attempt != seq) {
                 return; // freed, timed out, or answering an older connectHostname
             }
             resolving = false;
@@ -244,12 +244,12 @@ final class SocketConnector {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 dnsError = cause;
-                bev.setSocketError(cause);
-                bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW);
+                bev.io.setSocketError(cause);
+                bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW);
                 bev.refresh();
-                bev.instrumentation().connectFailed(bev, Instrumentation.ConnectOutcome.UNRESOLVED, cause, elapsed());
-                bev.instrumentation().error(bev, Instrumentation.ErrorKind.DNS, cause);
-                bev.callbacks().event(BevEvent.ERROR);
+                bev.instrumentation.connectFailed(bev, Instrumentation.ConnectOutcome.UNRESOLVED, cause, elapsed());
+                bev.instrumentation.error(bev, Instrumentation.ErrorKind.DNS, cause);
+                bev.callbacks.event(BevEvent.ERROR);
                 return;
             }
             nextAddresses = new ArrayDeque<>(addresses.size());
@@ -315,15 +315,15 @@ final class SocketConnector {
     }
 
     private void succeeded() {
-        if (!bev.moveState(BufferEvent.CONNECTING, BufferEvent.CONNECTED)) {
+        if (!bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.CONNECTED)) {
             return;
         }
         nextAddresses = null;
-        bev.timeouts().connectDone();
+        bev.timeouts.connectDone();
         socket.markConnected();
         bev.refresh();
-        bev.instrumentation().connectSucceeded(bev, elapsed());
-        bev.callbacks().event(BevEvent.CONNECTED);
+        bev.instrumentation.connectSucceeded(bev, elapsed());
+        bev.callbacks.event(BevEvent.CONNECTED);
     }
 
     private void attemptFailed(IOException cause) {
@@ -337,15 +337,15 @@ final class SocketConnector {
     }
 
     private void failed(IOException cause) {
-        bev.setSocketError(cause);
-        bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW);
+        bev.io.setSocketError(cause);
+        bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW);
         socket.dropOwnedChannel();
         bev.refresh(); // no longer connecting: the connect timeout must not fire
         Instrumentation.ConnectOutcome outcome = cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("refused")
                 ? Instrumentation.ConnectOutcome.REFUSED : Instrumentation.ConnectOutcome.ERROR;
-        bev.instrumentation().connectFailed(bev, outcome, cause, elapsed());
-        bev.instrumentation().error(bev, Instrumentation.ErrorKind.CONNECT, cause);
-        bev.callbacks().event(BevEvent.ERROR);
+        bev.instrumentation.connectFailed(bev, outcome, cause, elapsed());
+        bev.instrumentation.error(bev, Instrumentation.ErrorKind.CONNECT, cause);
+        bev.callbacks.event(BevEvent.ERROR);
     }
 
     /** The connect timeout expired while connecting or resolving: give up this connect. */
@@ -353,9 +353,9 @@ final class SocketConnector {
         seq++;
         resolving = false;
         nextAddresses = null;
-        bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW);
+        bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW);
         socket.dropOwnedChannel();
-        bev.instrumentation().connectFailed(bev, Instrumentation.ConnectOutcome.TIMEOUT, null, elapsed());
+        bev.instrumentation.connectFailed(bev, Instrumentation.ConnectOutcome.TIMEOUT, null, elapsed());
     }
 
     /** Freed: a late answer or completion must find nothing to do. */

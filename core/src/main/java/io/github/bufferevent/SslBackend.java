@@ -26,6 +26,8 @@ final class SslBackend extends BevBackend {
 
     /** How long a transport freed with close_notify still to send may go without progress (sending, or the peer closing); then it is closed anyway. */
     static final Duration ORPHAN_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** The hidden socket's max single read: whole batches of records per read (the base's read buffer holds 64 KiB). */
+    static final int TRANSPORT_READ = 64 * 1024;
 
     private final SSLEngine engine;
     private final BevSslState mode;
@@ -94,7 +96,7 @@ final class SslBackend extends BevBackend {
     /** Takes the transport over; starts the handshake once it is connected. The thread that created the bufferevent. */
     void attach() {
         transport.stackUnder(bev);
-        transport.setCallbacks(t -> locked(this::drive), t -> locked(this::transportWritten),
+        transport.callbacks.set(t -> locked(this::drive), t -> locked(this::transportWritten),
                 (t, events) -> locked(() -> transportEvent(events)));
         bev.base().runOnLoop(() -> locked(this::setUp));
     }
@@ -114,14 +116,14 @@ final class SslBackend extends BevBackend {
         }
         transport.setWatermark(Ev.WRITE, SslPump.WRAP_REFILL, 0);
         if (ownsTransport) {
-            transport.setMaxSingleRead(SocketBackend.MAX_READ); // whole batches of records per read
+            transport.setMaxSingleRead(TRANSPORT_READ);
         }
-        transport.suspendRead(BevSuspend.FILTER);
+        transport.io.suspendRead(BevSuspend.FILTER);
         transport.enable(Ev.READ | Ev.WRITE);
-        int s = transport.state();
-        if (s == BufferEvent.CONNECTED) {
+        int s = transport.life.state();
+        if (s == BevLifecycle.CONNECTED) {
             transportConnected(); // sslFilter over a connected bufferevent starts at once
-        } else if (s == BufferEvent.CONNECTING && bev.moveState(BufferEvent.NEW, BufferEvent.CONNECTING)) {
+        } else if (s == BevLifecycle.CONNECTING && bev.life.move(BevLifecycle.NEW, BevLifecycle.CONNECTING)) {
             bev.refresh();
         }
     }
@@ -173,10 +175,10 @@ final class SslBackend extends BevBackend {
         try {
             transport.connect(address);
         } catch (IOException | RuntimeException e) {
-            bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW);
+            bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW);
             throw e;
         }
-        bev.threads().update(); // the connect timeout runs on this bufferevent
+        bev.threads.update(); // the connect timeout runs on this bufferevent
     }
 
     @Override
@@ -185,22 +187,22 @@ final class SslBackend extends BevBackend {
         try {
             transport.connectHostname(host, port);
         } catch (RuntimeException e) {
-            bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW);
+            bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW);
             throw e;
         }
-        bev.threads().update();
+        bev.threads.update();
     }
 
     private void claimConnect(String method) {
-        bev.threads().check(method);
+        bev.threads.check(method);
         bev.checkNotFreed();
         if (ended) {
             throw new IllegalStateException("the TLS session of this bufferevent has ended; an SSLEngine serves one connection: "
                     + "create a new bufferevent with a new engine");
         }
-        if (!bev.moveState(BufferEvent.NEW, BufferEvent.CONNECTING)) {
+        if (!bev.life.move(BevLifecycle.NEW, BevLifecycle.CONNECTING)) {
             throw new IllegalStateException(bev.isFreed() ? "this bufferevent has been freed"
-                    : bev.state() == BufferEvent.CONNECTED ? "already connected to " + remoteAddress()
+                    : bev.life.state() == BevLifecycle.CONNECTED ? "already connected to " + remoteAddress()
                     : "a connect or handshake is already in progress");
         }
     }
@@ -208,25 +210,25 @@ final class SslBackend extends BevBackend {
     /** The write (or connect) timeout expired while CONNECTING: give the connect, or the handshake, up. */
     @Override
     void connectTimedOut() {
-        bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW);
+        bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW);
         if (!transportUp) {
-            if (transport.state() == BufferEvent.CONNECTING) {
-                transport.backend().connectTimedOut();
+            if (transport.life.state() == BevLifecycle.CONNECTING) {
+                transport.backend.connectTimedOut();
                 transport.refresh();
             }
             return;
         }
         ended = true;
-        bev.flow().disable(Ev.READ);
+        bev.flow.disable(Ev.READ);
         updateTransportRead();
-        bev.instrumentation().handshakeFinished(bev, Instrumentation.HandshakeOutcome.TIMEOUT, null, elapsed());
+        bev.instrumentation.handshakeFinished(bev, Instrumentation.HandshakeOutcome.TIMEOUT, null, elapsed());
     }
 
     // ------------------------------------------------------------------ slots
 
     @Override
     void sync() {
-        if (bev.isReleased()) {
+        if (bev.life.isReleased()) {
             return;
         }
         updateTransportRead();
@@ -237,7 +239,7 @@ final class SslBackend extends BevBackend {
 
     @Override
     void outputAdded() {
-        if (transportUp && !ended && pump.handshakeDone() && bev.writeActive()) {
+        if (transportUp && !ended && pump.handshakeDone() && bev.flow.writeActive()) {
             bev.requestFlush();
         }
     }
@@ -268,30 +270,30 @@ final class SslBackend extends BevBackend {
             return false;
         }
         long in = transport.input().length();
-        if (in > 0 && in != pump.stalledInput() && (!pump.handshakeDone() || pump.wantsUnwrap() || bev.readActive())) {
+        if (in > 0 && in != pump.stalledInput() && (!pump.handshakeDone() || pump.wantsUnwrap() || bev.flow.readActive())) {
             return true;
         }
         if (!pump.handshakeDone() || pump.outboundDone()) {
             return false;
         }
         if (bev.output().length() > 0) {
-            return bev.writeActive() && transport.output().length() < SslPump.WRAP_AHEAD;
+            return bev.flow.writeActive() && transport.output().length() < SslPump.WRAP_AHEAD;
         }
-        return bev.isFinishing();
+        return bev.writes.finishing();
     }
 
     /** Reads from the transport only while the handshake, the engine or the user's read side wants to. */
     private void updateTransportRead() {
-        if (transport.isReleased()) {
+        if (transport.life.isReleased()) {
             return;
         }
         boolean want = transportUp && !ended && !transportEof && !pump.closeNotifyReceived()
-                && (!pump.handshakeDone() || pump.wantsUnwrap() || bev.readActive());
-        boolean suspended = transport.flow().readSuspended(BevSuspend.FILTER);
+                && (!pump.handshakeDone() || pump.wantsUnwrap() || bev.flow.readActive());
+        boolean suspended = transport.flow.readSuspended(BevSuspend.FILTER);
         if (want && suspended) {
-            transport.unsuspendRead(BevSuspend.FILTER);
+            transport.io.unsuspendRead(BevSuspend.FILTER);
         } else if (!want && !suspended) {
-            transport.suspendRead(BevSuspend.FILTER);
+            transport.io.suspendRead(BevSuspend.FILTER);
         }
     }
 
@@ -336,23 +338,23 @@ final class SslBackend extends BevBackend {
         }
         long in = pump.takePlainIn();
         if (in > 0) {
-            bev.readDone(in);
+            bev.io.readDone(in);
             if (bev.isFreed()) {
                 return;
             }
         }
         long out = pump.takePlainOut();
         if (out > 0) {
-            bev.wrote(out);
+            bev.io.wrote(out);
         }
-        if (pump.outboundDone() && bev.isFinishing() && !transportFinishing) {
+        if (pump.outboundDone() && bev.writes.finishing() && !transportFinishing) {
             transportFinishing = true; // close_notify is in the transport's output: the transport finishes after it
             transport.flush(Ev.WRITE, BevFlush.FINISHED);
         }
         checkFinished();
         bev.refresh();
         if (out > 0) {
-            bev.writeDone();
+            bev.io.writeDone();
             if (bev.isFreed()) {
                 return;
             }
@@ -363,7 +365,7 @@ final class SslBackend extends BevBackend {
         } else if (pump.closeNotifyReceived() && !eofReported) {
             eofReported = true; // the peer's close_notify: a clean EOF
             updateTransportRead();
-            bev.eof();
+            bev.io.eof();
         } else if (transportEof && !eofReported && !ended && !pump.taskRunning()) {
             long left = transport.input().length();
             if (left == 0 || left == pump.stalledInput()) {
@@ -373,19 +375,19 @@ final class SslBackend extends BevBackend {
     }
 
     private void handshakeCompleted() {
-        bev.instrumentation().handshakeFinished(bev, Instrumentation.HandshakeOutcome.SUCCESS, null, elapsed());
-        if (bev.moveState(BufferEvent.CONNECTING, BufferEvent.CONNECTED)) {
-            bev.timeouts().connectDone();
-            bev.markConnected();
+        bev.instrumentation.handshakeFinished(bev, Instrumentation.HandshakeOutcome.SUCCESS, null, elapsed());
+        if (bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.CONNECTED)) {
+            bev.timeouts.connectDone();
+            bev.life.markConnected();
             bev.refresh();
-            bev.callbacks().event(BevEvent.CONNECTED);
+            bev.callbacks.event(BevEvent.CONNECTED);
         }
     }
 
     /** The FINISHED flush is done once the transport has sent close_notify (a user's underlying finishes on its own). */
     private void checkFinished() {
-        if (transportFinishing && bev.isFinishing() && (!ownsTransport || transport.isWriteShut())) {
-            bev.finished();
+        if (transportFinishing && bev.writes.finishing() && (!ownsTransport || transport.writes.shut())) {
+            bev.writes.finished();
             bev.refresh();
         }
     }
@@ -409,11 +411,11 @@ final class SslBackend extends BevBackend {
         } else if (!transportUp) {
             if ((events & BevEvent.ERROR) != 0) {
                 // The connect failed (refused, unreachable, unresolved): as a socket's failed connect.
-                bev.setSocketError(transport.socketError());
-                bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW);
+                bev.io.setSocketError(transport.socketError());
+                bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW);
                 bev.refresh();
             }
-            bev.callbacks().event(events);
+            bev.callbacks.event(events);
         } else if ((events & BevEvent.EOF) != 0) {
             transportEof = true;
             updateTransportRead();
@@ -427,7 +429,7 @@ final class SslBackend extends BevBackend {
                 failed(direction, e, direction == BevEvent.READING ? Instrumentation.ErrorKind.READ : Instrumentation.ErrorKind.WRITE);
             }
         } else {
-            bev.callbacks().event(events); // a timeout of the user's underlying
+            bev.callbacks.event(events); // a timeout of the user's underlying
         }
     }
 
@@ -437,21 +439,21 @@ final class SslBackend extends BevBackend {
         }
         transportUp = true;
         if (mode == BevSslState.OPEN) {
-            boolean waited = bev.moveState(BufferEvent.CONNECTING, BufferEvent.CONNECTED);
-            if (waited || bev.moveState(BufferEvent.NEW, BufferEvent.CONNECTED)) {
-                bev.timeouts().connectDone();
-                bev.markConnected();
+            boolean waited = bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.CONNECTED);
+            if (waited || bev.life.move(BevLifecycle.NEW, BevLifecycle.CONNECTED)) {
+                bev.timeouts.connectDone();
+                bev.life.markConnected();
             }
             bev.refresh();
             if (waited) {
-                bev.callbacks().event(BevEvent.CONNECTED);
+                bev.callbacks.event(BevEvent.CONNECTED);
             }
             drive();
             return;
         }
-        bev.moveState(BufferEvent.NEW, BufferEvent.CONNECTING);
+        bev.life.move(BevLifecycle.NEW, BevLifecycle.CONNECTING);
         handshakeStart = bev.base().now();
-        bev.timeouts().resetSoon(); // the handshake gets a whole timeout of its own
+        bev.timeouts.resetSoon(); // the handshake gets a whole timeout of its own
         pump.begin();
         bev.refresh();
         drive(); // a server's engine is ready at once (and reads a hello that came with the connect); a client's waits for its task
@@ -460,10 +462,10 @@ final class SslBackend extends BevBackend {
     /** The transport closed without close_notify having arrived. */
     private void transportEnded() {
         SSLException truncation = pump.closeInbound();
-        if (bev.state() == BufferEvent.CONNECTED && (truncation == null || allowDirtyShutdown)) {
+        if (bev.life.state() == BevLifecycle.CONNECTED && (truncation == null || allowDirtyShutdown)) {
             eofReported = true;
             updateTransportRead();
-            bev.eof();
+            bev.io.eof();
             return;
         }
         failed(BevEvent.READING, truncation != null ? truncation
@@ -482,12 +484,12 @@ final class SslBackend extends BevBackend {
         if (!transportEof) {
             pump.flushAlert(); // tell the peer why, when the engine has an alert for it
         }
-        if (bev.moveState(BufferEvent.CONNECTING, BufferEvent.NEW)) {
-            bev.instrumentation().handshakeFinished(bev, Instrumentation.HandshakeOutcome.FAILURE, cause, elapsed());
+        if (bev.life.move(BevLifecycle.CONNECTING, BevLifecycle.NEW)) {
+            bev.instrumentation.handshakeFinished(bev, Instrumentation.HandshakeOutcome.FAILURE, cause, elapsed());
         }
-        bev.flow().disable(Ev.READ | Ev.WRITE);
+        bev.flow.disable(Ev.READ | Ev.WRITE);
         updateTransportRead();
-        bev.ioFailed(direction, cause, kind);
+        bev.io.ioFailed(direction, cause, kind);
     }
 
     private long elapsed() {
@@ -498,19 +500,19 @@ final class SslBackend extends BevBackend {
 
     @Override
     void destruct() {
-        boolean closeNotifyOwed = bev.isFinishing() && transportUp && !ended;
+        boolean closeNotifyOwed = bev.writes.finishing() && transportUp && !ended;
         ended = true;
         if (closeNotifyOwed && (transportFinishing || pump.finishNow())) {
             if (!transportFinishing) {
                 transportFinishing = true;
                 transport.flush(Ev.WRITE, BevFlush.FINISHED);
             }
-            if (ownsTransport || bev.closeOnFree()) {
+            if (ownsTransport || bev.closeOnFree) {
                 letTransportDrain();
                 return;
             }
         }
-        if (ownsTransport || bev.closeOnFree()) {
+        if (ownsTransport || bev.closeOnFree) {
             transport.free();
         } else {
             release(); // the user's underlying, no longer ours
@@ -526,13 +528,13 @@ final class SslBackend extends BevBackend {
     private void letTransportDrain() {
         BufferEvent t = transport;
         t.stackUnder(null);
-        if (!ownsTransport && t.isWriteShut()) {
+        if (!ownsTransport && t.writes.shut()) {
             t.free(); // it took everything at once (a pair)
             return;
         }
         t.setCallbacks(r -> r.input().drain(r.input().length()), null, (r, events) -> r.free());
         t.setTimeouts(ORPHAN_DRAIN_TIMEOUT, ORPHAN_DRAIN_TIMEOUT);
-        t.unsuspendRead(BevSuspend.FILTER);
+        t.io.unsuspendRead(BevSuspend.FILTER);
         t.enable(Ev.READ);
         t.input().drain(t.input().length());
         if (ownsTransport) {
@@ -543,8 +545,8 @@ final class SslBackend extends BevBackend {
     private void release() {
         transport.setCallbacks(null, null, null);
         transport.stackUnder(null);
-        if (!transport.isReleased()) {
-            transport.unsuspendRead(BevSuspend.FILTER);
+        if (!transport.life.isReleased()) {
+            transport.io.unsuspendRead(BevSuspend.FILTER);
         }
     }
 

@@ -221,12 +221,12 @@ final class SslPump {
             }
             return moved;
         }
-        bev.drainHandoff();
+        bev.writes.drain();
         if (out.length() > 0) {
-            if (draining || bev.writeActive() && transportRoom()) {
+            if (draining || bev.flow.writeActive() && transportRoom()) {
                 moved |= wrap(true);
             }
-        } else if (bev.isFinishing() && bev.handoffSettled()) {
+        } else if (bev.writes.finishing() && bev.writes.settled()) {
             engine.closeOutbound(); // close_notify after the data; the next step wraps it
             moved = true;
         }
@@ -234,7 +234,7 @@ final class SslPump {
     }
 
     private boolean readAllowed() {
-        return bev.readActive() && bev.readAllowance() > 0;
+        return bev.flow.readActive() && bev.io.readAllowance() > 0;
     }
 
     private boolean transportRoom() {
@@ -396,7 +396,7 @@ final class SslPump {
                     EvBuffer out = bev.output();
                     long max = Math.min(out.length(), MAX_RECORD_PLAINTEXT);
                     if (!draining) {
-                        max = Math.min(max, bev.writeAllowance());
+                        max = Math.min(max, bev.io.writeAllowance());
                     }
                     if (max <= 0) {
                         break;
@@ -432,7 +432,7 @@ final class SslPump {
                 }
                 boolean more = app
                         ? (hs == HandshakeStatus.NOT_HANDSHAKING || hs == HandshakeStatus.FINISHED) && bev.output().length() > 0
-                                && (draining || bev.writeActive() && transportRoom())
+                                && (draining || bev.flow.writeActive() && transportRoom())
                         : hs == HandshakeStatus.NEED_WRAP && r.bytesProduced() > 0;
                 if (!more) {
                     break;

@@ -129,43 +129,19 @@ class BufferEventDataTest {
         try (PeerServer server = PeerServer.sending(sent); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             bev.setWatermark(Ev.READ, 0, 1000);
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
             AtomicLong maxSeen = new AtomicLong();
-            AtomicInteger drains = new AtomicInteger();
             // The read callback never drains: only the timer does, so reading must stop at the
             // high watermark and restart by itself after each drain.
-            bev.setCallbacks(b -> maxSeen.accumulateAndGet(b.input().length(), Math::max), null, (b, what) -> {
-                if ((what & BevEvent.EOF) != 0) {
-                    drainInto(b, got);
-                    b.free();
-                }
-            });
-            Runnable[] drainer = new Runnable[1];
-            drainer[0] = () -> {
-                if (bev.isFreed()) {
-                    return;
-                }
-                if (bev.input().length() > 0) {
-                    drains.incrementAndGet();
-                    drainInto(bev, got);
-                }
-                base.once(Duration.ofMillis(2), drainer[0]);
-            };
-            base.once(Duration.ofMillis(2), drainer[0]);
+            SlowReader reader = SlowReader.every(Duration.ofMillis(2), bev);
+            bev.setCallbacks(b -> maxSeen.accumulateAndGet(b.input().length(), Math::max), null, reader::takeRestAtEof);
             bev.enable(Ev.READ);
             bev.connect(server.address());
 
             assertThat(base.dispatch()).isEqualTo(1);
             assertThat(maxSeen.get()).isEqualTo(1000);
-            assertThat(drains.get()).isGreaterThanOrEqualTo(99);
-            assertThat(got.toByteArray()).isEqualTo(sent);
+            assertThat(reader.drains()).isGreaterThanOrEqualTo(99);
+            assertThat(reader.bytes()).isEqualTo(sent);
         }
-    }
-
-    private static void drainInto(BufferEvent b, ByteArrayOutputStream out) {
-        byte[] chunk = new byte[(int) b.input().length()];
-        b.input().remove(chunk);
-        out.write(chunk, 0, chunk.length);
     }
 
     @Test

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -47,27 +46,12 @@ class BufferEventThreadsafeTest {
                 }
             });
             bev.connect(server.address());
-            CyclicBarrier start = new CyclicBarrier(THREADS);
-            List<Thread> writers = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                int id = t;
-                Thread w = new Thread(() -> {
-                    try {
-                        start.await(10, TimeUnit.SECONDS);
-                        for (int i = 0; i < RECORDS; i++) {
-                            // A record is written in one call; padding makes partial writes likely.
-                            bev.write(String.format("T%d:%05d:%s%n", id, i, "x".repeat(40 + (i % 50))).getBytes(StandardCharsets.US_ASCII));
-                        }
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                }, "writer-" + t);
-                writers.add(w);
-                w.start();
-            }
-            for (Thread w : writers) {
-                w.join(TimeUnit.SECONDS.toMillis(30));
-            }
+            TogetherThreads.run(THREADS, "writer", id -> {
+                for (int i = 0; i < RECORDS; i++) {
+                    // A record is written in one call; padding makes partial writes likely.
+                    bev.write(String.format("T%d:%05d:%s%n", id, i, "x".repeat(40 + (i % 50))).getBytes(StandardCharsets.US_ASCII));
+                }
+            });
             assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue();
             bev.flush(Ev.WRITE, BevFlush.FINISHED);
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,6 +22,16 @@ class HotPathAllocationTest {
 
     @Test
     void echoRoundTripsAllocateNothingOnceWarm() throws Exception {
+        echoAllocatesNothing("echo hot path", socket -> socket);
+    }
+
+    @Test
+    void echoRoundTripsThroughAPassThroughFilterAllocateNothingOnceWarm() throws Exception {
+        echoAllocatesNothing("echo through a filter", socket -> BufferEvent.filter(socket, null, null, BevOption.CLOSE_ON_FREE));
+    }
+
+    /** The client is {@code clientOver} the client socket. */
+    private static void echoAllocatesNothing(String name, UnaryOperator<BufferEvent> clientOver) throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
         try (EventBase base = EventBase.create()) {
@@ -37,7 +48,7 @@ class HotPathAllocationTest {
             byte[] message = new byte[64];
             long[] rounds = new long[1];
             long[] target = new long[] {WARMUP};
-            BufferEvent client = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
+            BufferEvent client = clientOver.apply(BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE));
             pingPong(client, message, rounds, target);
             client.enable(Ev.READ);
             client.connect(listener.localAddress());
@@ -50,7 +61,7 @@ class HotPathAllocationTest {
             long allocated = threads.getThreadAllocatedBytes(id) - before;
             assertThat(rounds[0]).isEqualTo(WARMUP + MEASURED);
             double perRoundTrip = (double) allocated / MEASURED;
-            System.out.printf("echo hot path: %d bytes over %d round trips = %.3f B/round trip%n", allocated, MEASURED, perRoundTrip);
+            System.out.printf(name + ": %d bytes over %d round trips = %.3f B/round trip%n", allocated, MEASURED, perRoundTrip);
             // Each round trip is 2 reads, 2 writes and 2 callbacks; "nothing" tolerates a few
             // stray JDK bytes per thousand round trips.
             assertThat(perRoundTrip).isLessThan(1.0);

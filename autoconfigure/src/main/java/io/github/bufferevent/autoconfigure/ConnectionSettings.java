@@ -47,7 +47,9 @@ final class ConnectionSettings {
         maxSingleWrite = (int) m.positiveSize("max-single-write", BufferEventProperties.Connection::getMaxSingleWrite);
         options = m.options();
         rateLimit = RateLimitSettings.toConfig(m.rateLimit());
-        if (readHigh > 0 && readLow > readHigh) {
+        try {
+            BufferEventFactory.checkReadWatermark(readLow, readHigh); // the core's rule, named here by property
+        } catch (IllegalArgumentException e) {
             throw new InvalidBufferEventPropertyException(m.source("read-watermark.low", c -> c.getReadWatermark().getLow()),
                     DataSize.ofBytes(readLow), "a size no larger than read-watermark.high (" + DataSize.ofBytes(readHigh) + ")");
         }
@@ -133,6 +135,7 @@ final class ConnectionSettings {
                 return 0; // the library default
             }
             if (s.toBytes() < 1 || s.toBytes() > Integer.MAX_VALUE) {
+                // Unset means the core's default; 0 (the core's other spelling of it) is refused here.
                 throw new InvalidBufferEventPropertyException(source(key, getter), s, "a size in 1B.." + Integer.MAX_VALUE + "B");
             }
             return s.toBytes();
