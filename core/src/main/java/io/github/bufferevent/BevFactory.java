@@ -73,7 +73,7 @@ final class BevFactory {
         EnumSet<BevOption> set = checkNew(base, options, "sslFilter");
         underlying.checkNotFreed();
         if (underlying.stackedUnder()) {
-            throw new IllegalStateException("underlying already carries a TLS bufferevent: " + underlying.above());
+            throw new IllegalStateException("underlying already has a bufferevent on top of it: " + underlying.above());
         }
         SslBackend.prepare(engine, state);
         BufferEvent bev = new BufferEvent(base, set, base.instrumentation(), underlying.lockObject(),

@@ -170,7 +170,7 @@ final class BevWriteSide {
     /** Loop thread: a graceful shutdown began; drain the output and shut the write side down. */
     void startShutdownFlush() {
         if (bev.life.isReleased() || shut || bev.stackedUnder()) {
-            return; // a TLS bufferevent on top finishes this one after its close_notify
+            return; // the bufferevent on top (a filter, TLS) finishes this one after its trailer or close_notify
         }
         drain();
         boolean requested = finishRequested;

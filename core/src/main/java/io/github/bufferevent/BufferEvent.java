@@ -90,7 +90,7 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     final BevBackend backend;
     /** Rate limits: null until the first {@link #setRateLimit} or {@link #addToRateLimitGroup}. */
     volatile BevRateLimit rateLimit;
-    /** The TLS bufferevent stacked on this one, which finishes this one after its close_notify; or null. */
+    /** The bufferevent stacked on this one (a filter, TLS), which finishes this one after its trailer or close_notify; or null. */
     private volatile BufferEvent above;
 
     private volatile int maxSingleRead = DEFAULT_MAX_SINGLE_READ;
@@ -220,8 +220,8 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
      * {@link #sslSocket}.
      *
      * @throws IllegalArgumentException if the engine's handshake has begun and {@code state} is not OPEN
-     * @throws IllegalStateException if the underlying is freed or already has a TLS bufferevent on
-     *     it, its base is closed, or (without THREADSAFE) the caller is a foreign thread while the loop runs
+     * @throws IllegalStateException if the underlying is freed or already has a filter or TLS
+     *     bufferevent on it, its base is closed, or (without THREADSAFE) the caller is a foreign thread while the loop runs
      */
     public static BufferEvent sslFilter(BufferEvent underlying, SSLEngine engine, BevSslState state, BevOption... options) {
         return BevFactory.sslFilter(underlying, engine, state, options);
@@ -812,12 +812,12 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
         refresh();
     }
 
-    /** A TLS bufferevent now sits on this one ({@code null}: none any more); it finishes this one after its close_notify. */
+    /** A filter or TLS bufferevent now sits on this one ({@code null}: none any more); it finishes this one after its trailer or close_notify. */
     void stackUnder(BufferEvent upper) {
         above = upper;
     }
 
-    /** Whether a live TLS bufferevent sits on this one, so that a graceful shutdown leaves finishing this one to it. */
+    /** Whether a live bufferevent sits on this one, so that a graceful shutdown leaves finishing this one to it. */
     boolean stackedUnder() {
         BufferEvent a = above;
         return a != null && !a.life.isReleased();

@@ -42,6 +42,7 @@ final class FilterBackend extends BevBackend {
      */
     void attach() {
         underlying.callbacks.set(onRead, onWrite, onEvent);
+        underlying.stackUnder(bev); // a graceful shutdown finishes the underlying through this filter, after its trailer
         onLoop(() -> underlying.enable(Ev.READ | Ev.WRITE));
     }
 

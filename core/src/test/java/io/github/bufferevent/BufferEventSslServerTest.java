@@ -188,6 +188,31 @@ class BufferEventSslServerTest {
     }
 
     /**
+     * A filter over a TLS bufferevent whose write high watermark makes the filter hold bytes back:
+     * a graceful shutdown finishes the TLS bufferevent through the filter, so close_notify comes
+     * after the last byte the filter moves down, not when the TLS output first runs dry.
+     */
+    @Test
+    void gracefulShutdownOfAFilterOverTls() throws Exception {
+        byte[] data = new byte[512 * 1024];
+        new Random(13).nextBytes(data);
+        try (EventBase serverBase = startBase("tls-server"); TlsTestServer server = new TlsTestServer(serverBase, pki.serverContext())) {
+            EventBase clientBase = startBase("tls-client");
+            BufferEvent tls = client(clientBase, pki.clientContext(), server.port());
+            tls.setWatermark(Ev.WRITE, 0, 16 * 1024); // the filter moves at most this much at a time
+            BufferEvent filter = BufferEvent.filter(tls, null, null, BevOption.CLOSE_ON_FREE, BevOption.THREADSAFE);
+            TlsRecorder clientRec = TlsRecorder.on(filter);
+            filter.connect(server.address());
+            await().atMost(WAIT).until(() -> clientRec.has("CONNECTED") && server.recorders.size() == 1);
+            filter.write(data);
+            assertThat(clientBase.shutdownGracefully(Duration.ofSeconds(10))).isTrue();
+            await().atMost(WAIT).until(server::firstEnded);
+            assertSameBytes(server.first().bytes(), data);
+            assertThat(server.first().events).containsExactly("CONNECTED", "READING|EOF");
+        }
+    }
+
+    /**
      * 200 clients handshake with an ACCEPTING server on the same loop at once, each then echoing
      * a line. The engines' delegated tasks run on an executor of our own (the builder's option):
      * the loop thread never runs one, and no loop turn takes long.
