@@ -51,13 +51,13 @@ final class BevFactory {
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(state, "state");
         EnumSet<BevOption> set = checkNew(base, options, "sslSocket");
-        SslBackend.prepare(engine, state);
+        prepare(engine, state);
         if (channel != null && channel.isBlocking()) {
             channel.configureBlocking(false);
         }
         ReentrantLock shared = set.contains(BevOption.THREADSAFE) ? new ReentrantLock() : null;
         SslTransportInstrumentation reports = new SslTransportInstrumentation(instrumentation);
-        BufferEvent transport = unbornSocket(base, channel, SslBackend.transportOptions(set), reports, shared);
+        BufferEvent transport = unbornSocket(base, channel, transportOptions(set), reports, shared);
         BufferEvent bev = new BufferEvent(base, set, instrumentation, shared, b -> new SslBackend(b, transport, true, engine, state));
         reports.owner(bev);
         born(bev);
@@ -75,7 +75,7 @@ final class BevFactory {
         if (underlying.stackedUnder()) {
             throw new IllegalStateException("underlying already has a bufferevent on top of it: " + underlying.above());
         }
-        SslBackend.prepare(engine, state);
+        prepare(engine, state);
         BufferEvent bev = new BufferEvent(base, set, base.instrumentation(), underlying.lockObject(),
                 b -> new SslBackend(b, underlying, false, engine, state));
         born(bev);
@@ -105,6 +105,39 @@ final class BevFactory {
         born(bev);
         ((FilterBackend) bev.backend).attach();
         return bev;
+    }
+
+    /**
+     * Puts the engine in client mode for CONNECTING, server mode for ACCEPTING (before anything is
+     * built on it).
+     *
+     * @throws IllegalArgumentException if the engine's handshake has begun and its mode differs
+     */
+    private static void prepare(SSLEngine engine, BevSslState state) {
+        if (state == BevSslState.OPEN) {
+            return;
+        }
+        boolean client = state == BevSslState.CONNECTING;
+        if (engine.getUseClientMode() == client) {
+            return;
+        }
+        try {
+            engine.setUseClientMode(client);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("engine must not have begun its handshake for state " + state
+                    + " (use BevSslState.OPEN for an engine past it): " + e.getMessage(), e);
+        }
+    }
+
+    /** The options of the hidden socket under an sslSocket: its THREADSAFE (sharing the lock) and CLOSE_ON_FREE. */
+    private static EnumSet<BevOption> transportOptions(EnumSet<BevOption> options) {
+        EnumSet<BevOption> set = EnumSet.noneOf(BevOption.class);
+        for (BevOption o : new BevOption[] {BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE}) {
+            if (options.contains(o)) {
+                set.add(o);
+            }
+        }
+        return set;
     }
 
     private static EnumSet<BevOption> checkNew(EventBase base, BevOption[] options, String method) {

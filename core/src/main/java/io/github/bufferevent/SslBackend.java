@@ -3,8 +3,6 @@ package io.github.bufferevent;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
-import java.util.EnumSet;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 
@@ -19,13 +17,11 @@ import javax.net.ssl.SSLException;
  * completes; the engine is driven by {@link SslPump}; the handshake timeout is the write (or
  * connect) timeout while CONNECTING. close_notify goes out after the data on a FINISHED flush, in
  * a graceful shutdown, and on a free with a FINISHED flush pending (the transport then lives on
- * until it has sent it). Loop thread (or before the loop runs), the bufferevent's lock held,
+ * until it has sent it: {@link SslTransportRelease}). Loop thread (or before the loop runs), the bufferevent's lock held,
  * except {@link #connect}, {@link #connectHostname} and the getters marked "any thread".
  */
 final class SslBackend extends BevBackend {
 
-    /** How long a transport freed with close_notify still to send may go without progress (sending, or the peer closing); then it is closed anyway. */
-    static final Duration ORPHAN_DRAIN_TIMEOUT = Duration.ofSeconds(30);
     /** The hidden socket's max single read: whole batches of records per read (the base's read buffer holds 64 KiB). */
     static final int TRANSPORT_READ = 64 * 1024;
 
@@ -60,39 +56,6 @@ final class SslBackend extends BevBackend {
         this.pump = new SslPump(bev, transport, engine, mode == BevSslState.OPEN, this);
     }
 
-    /**
-     * Puts the engine in client mode for CONNECTING, server mode for ACCEPTING (before anything is
-     * built on it).
-     *
-     * @throws IllegalArgumentException if the engine's handshake has begun and its mode differs
-     */
-    static void prepare(SSLEngine engine, BevSslState state) {
-        if (state == BevSslState.OPEN) {
-            return;
-        }
-        boolean client = state == BevSslState.CONNECTING;
-        if (engine.getUseClientMode() == client) {
-            return;
-        }
-        try {
-            engine.setUseClientMode(client);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("engine must not have begun its handshake for state " + state
-                    + " (use BevSslState.OPEN for an engine past it): " + e.getMessage(), e);
-        }
-    }
-
-    /** The options of the hidden socket under an sslSocket: its THREADSAFE (sharing the lock) and CLOSE_ON_FREE. */
-    static EnumSet<BevOption> transportOptions(EnumSet<BevOption> options) {
-        EnumSet<BevOption> set = EnumSet.noneOf(BevOption.class);
-        for (BevOption o : new BevOption[] {BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE}) {
-            if (options.contains(o)) {
-                set.add(o);
-            }
-        }
-        return set;
-    }
-
     /** Takes the transport over; starts the handshake once it is connected. The thread that created the bufferevent. */
     void attach() {
         transport.stackUnder(bev);
@@ -114,7 +77,7 @@ final class SslBackend extends BevBackend {
         if (bev.isFreed()) {
             return;
         }
-        transport.setWatermark(Ev.WRITE, SslPump.WRAP_REFILL, 0);
+        transport.setWatermark(Ev.WRITE, SslWrapper.WRAP_REFILL, 0);
         if (ownsTransport) {
             transport.setMaxSingleRead(TRANSPORT_READ);
         }
@@ -277,7 +240,7 @@ final class SslBackend extends BevBackend {
             return false;
         }
         if (bev.output().length() > 0) {
-            return bev.flow.writeActive() && transport.output().length() < SslPump.WRAP_AHEAD;
+            return bev.flow.writeActive() && transport.output().length() < SslWrapper.WRAP_AHEAD;
         }
         return bev.writes.finishing();
     }
@@ -502,52 +465,12 @@ final class SslBackend extends BevBackend {
     void destruct() {
         boolean closeNotifyOwed = bev.writes.finishing() && transportUp && !ended;
         ended = true;
-        if (closeNotifyOwed && (transportFinishing || pump.finishNow())) {
-            if (!transportFinishing) {
-                transportFinishing = true;
-                transport.flush(Ev.WRITE, BevFlush.FINISHED);
-            }
-            if (ownsTransport || bev.closeOnFree) {
-                letTransportDrain();
-                return;
-            }
+        boolean closeNotifyOut = closeNotifyOwed && (transportFinishing || pump.finishNow());
+        if (closeNotifyOut && !transportFinishing) {
+            transportFinishing = true;
+            transport.flush(Ev.WRITE, BevFlush.FINISHED);
         }
-        if (ownsTransport || bev.closeOnFree) {
-            transport.free();
-        } else {
-            release(); // the user's underlying, no longer ours
-        }
-    }
-
-    /**
-     * Freed with close_notify owed: the transport lives on until it has sent everything and the
-     * peer has closed (or {@link #ORPHAN_DRAIN_TIMEOUT} passes without progress), reading and
-     * dropping what still arrives: closing a socket with unread bytes would send a reset, and
-     * the peer's kernel would drop what it has not read yet of ours.
-     */
-    private void letTransportDrain() {
-        BufferEvent t = transport;
-        t.stackUnder(null);
-        if (!ownsTransport && t.writes.shut()) {
-            t.free(); // it took everything at once (a pair)
-            return;
-        }
-        t.setCallbacks(r -> r.input().drain(r.input().length()), null, (r, events) -> r.free());
-        t.setTimeouts(ORPHAN_DRAIN_TIMEOUT, ORPHAN_DRAIN_TIMEOUT);
-        t.io.unsuspendRead(BevSuspend.FILTER);
-        t.enable(Ev.READ);
-        t.input().drain(t.input().length());
-        if (ownsTransport) {
-            bev.base().addLive(t); // closed with the base; a graceful shutdown waits for it
-        }
-    }
-
-    private void release() {
-        transport.setCallbacks(null, null, null);
-        transport.stackUnder(null);
-        if (!transport.life.isReleased()) {
-            transport.io.unsuspendRead(BevSuspend.FILTER);
-        }
+        SslTransportRelease.release(transport, ownsTransport, ownsTransport || bev.closeOnFree, closeNotifyOut);
     }
 
     @Override

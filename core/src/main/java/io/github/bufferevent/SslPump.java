@@ -1,13 +1,10 @@
 package io.github.bufferevent;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
-import javax.net.ssl.SSLEngineResult.Status;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
@@ -15,10 +12,9 @@ import javax.net.ssl.SSLSession;
  * Drives one {@link SSLEngine} between a TLS bufferevent and its transport, as far as it can go
  * now: handshake steps (whatever mix of NEED_WRAP, NEED_UNWRAP and NEED_TASK the engine asks for,
  * also after the handshake: TLS 1.3 key updates and tickets, renegotiation), then plaintext both
- * ways. Ciphertext is copied out of the transport's input in whole records into the base's shared
- * scratch and unwrapped straight into space reserved in the bufferevent's input; plaintext is
- * wrapped straight from the output's chunks into the base's scratch and appended to the
- * transport's output. Nothing is allocated per record here (the engine allocates what it does).
+ * ways, through its two halves ({@link SslUnwrapper} in, {@link SslWrapper} out), and
+ * close_notify after the data of a FINISHED flush. Keeps the session's state (handshake done,
+ * either side closed, the failure) and counts what moved.
  * Work the engine hands out ({@code getDelegatedTask()}, and {@code beginHandshake}, which builds
  * a client's key shares) runs on the base's {@link DelegatedTasks}; meanwhile the engine is not
  * touched, and the owner resumes on the loop. The pump only moves bytes and records what
@@ -27,17 +23,8 @@ import javax.net.ssl.SSLSession;
  */
 final class SslPump {
 
-    /** How much ciphertext the transport's output may hold before wrapping waits for the socket to take some. */
-    static final int WRAP_AHEAD = 256 * 1024;
-    /** The transport's write low watermark: its write callback asks for more at this, while the socket still has plenty. */
-    static final int WRAP_REFILL = 64 * 1024;
-    /** Plaintext of one TLS record at most (2^14). */
-    private static final int MAX_RECORD_PLAINTEXT = 16384;
-    /** Ciphertext one unwrap batch copies at most (unless one record is larger). */
-    private static final int UNWRAP_BATCH = 64 * 1024;
-    /** Steps of one run, and records of one wrap batch: bounds against an engine that goes in circles. */
+    /** Steps of one run at most: a bound against an engine that goes in circles. */
     private static final int MAX_STEPS = 64;
-    private static final int TLS_HEADER = 5;
 
     /** Work for the off-loop executor. */
     @FunctionalInterface
@@ -46,16 +33,10 @@ final class SslPump {
     }
 
     private final BufferEvent bev;
-    private final BufferEvent transport;
     private final SSLEngine engine;
     private final SslBackend owner;
-    private final SslWrapChannel wrapChannel;
-    private final ByteBuffer empty = ByteBuffer.allocate(0);
-    /** Views of the input's reserved space for one unwrap (enough that reserving allocates nothing). */
-    private final ByteBuffer[] dsts = new ByteBuffer[8];
-    private final byte[] header = new byte[TLS_HEADER];
-    private int packetSize;
-    private int appSize;
+    private final SslUnwrapper unwrapper;
+    private final SslWrapper wrapper;
 
     private boolean handshakeDone;
     private boolean taskRunning;
@@ -64,8 +45,6 @@ final class SslPump {
     private boolean closeNotifyReceived;
     /** The engine waits for handshake data from the peer, whatever the user's read side says. */
     private boolean wantsUnwrap;
-    /** The transport's input length when unwrapping last waited for the rest of a record; -1: not waiting. */
-    private long stalledInput = -1;
     /** Set by the owner while it wraps everything left before a free: no room or rate checks. */
     private boolean draining;
     private IOException failure;
@@ -78,14 +57,11 @@ final class SslPump {
 
     SslPump(BufferEvent bev, BufferEvent transport, SSLEngine engine, boolean open, SslBackend owner) {
         this.bev = bev;
-        this.transport = transport;
         this.engine = engine;
         this.owner = owner;
-        this.wrapChannel = new SslWrapChannel(engine);
+        this.unwrapper = new SslUnwrapper(this, bev, transport, engine);
+        this.wrapper = new SslWrapper(this, bev, transport, engine);
         this.handshakeDone = open;
-        SSLSession session = engine.getSession();
-        this.packetSize = session.getPacketBufferSize();
-        this.appSize = session.getApplicationBufferSize();
     }
 
     // ------------------------------------------------------------------ state, for the owner
@@ -111,7 +87,7 @@ final class SslPump {
     }
 
     long stalledInput() {
-        return stalledInput;
+        return unwrapper.stalledInput();
     }
 
     IOException failure() {
@@ -187,14 +163,14 @@ final class SslPump {
                 startTasks();
                 return false;
             case NEED_WRAP:
-                if (wrap(false)) {
+                if (wrapper.wrap(false)) {
                     return true;
                 }
                 break; // nothing to send (a TLS 1.3 half-close says NEED_WRAP): plaintext may still go
             case NEED_UNWRAP:
             case NEED_UNWRAP_AGAIN:
                 if (!outboundDone) {
-                    return unwrap(true); // handshake data: read whatever the user's read side says
+                    return unwrapper.unwrap(true); // handshake data: read whatever the user's read side says
                 }
                 break; // after our close_notify the engine waits for the peer's: plaintext as usual
             default:
@@ -208,7 +184,7 @@ final class SslPump {
     private boolean plaintextStep() {
         boolean moved = false;
         if (!inboundDone && !draining && readAllowed()) {
-            moved = unwrap(false);
+            moved = unwrapper.unwrap(false);
             if (failure != null) {
                 return false;
             }
@@ -223,8 +199,8 @@ final class SslPump {
         }
         bev.writes.drain();
         if (out.length() > 0) {
-            if (draining || bev.flow.writeActive() && transportRoom()) {
-                moved |= wrap(true);
+            if (draining || bev.flow.writeActive() && wrapper.transportRoom()) {
+                moved |= wrapper.wrap(true);
             }
         } else if (bev.writes.finishing() && bev.writes.settled()) {
             engine.closeOutbound(); // close_notify after the data; the next step wraps it
@@ -233,219 +209,50 @@ final class SslPump {
         return moved;
     }
 
-    private boolean readAllowed() {
+    // ------------------------------------------------------------------ for the two halves
+
+    /** Whether the user's read side takes plaintext now (enabled, not suspended, room below the high watermark, rate budget). */
+    boolean readAllowed() {
         return bev.flow.readActive() && bev.io.readAllowance() > 0;
     }
 
-    private boolean transportRoom() {
-        return transport.output().length() < WRAP_AHEAD;
+    /** Whether everything left is being wrapped for a free: no room or rate checks. */
+    boolean draining() {
+        return draining;
     }
 
-    private void markHandshakeDone() {
+    boolean failed() {
+        return failure != null;
+    }
+
+    void addPlainIn(long n) {
+        plainIn += n;
+    }
+
+    void addPlainOut(long n) {
+        plainOut += n;
+    }
+
+    /** The peer's close_notify arrived. */
+    void inboundClosed() {
+        inboundDone = true;
+        closeNotifyReceived = true;
+    }
+
+    /** A wrap said CLOSED: our close_notify is out (or the session was closed already). */
+    void outboundClosed() {
+        outboundDone = true;
+    }
+
+    void markHandshakeDone() {
         if (handshakeDone) {
             return; // a renegotiation or key update finished: nothing to report
         }
         handshakeDone = true;
         handshakeFinished = true;
         SSLSession session = engine.getSession();
-        packetSize = session.getPacketBufferSize();
-        appSize = session.getApplicationBufferSize();
-    }
-
-    // ------------------------------------------------------------------ unwrap
-
-    /**
-     * Unwraps the whole records the transport's input holds into the bufferevent's input, batch
-     * after batch; with {@code handshake}, whatever the user's read side says (until the handshake
-     * data ends). Whether anything moved.
-     */
-    private boolean unwrap(boolean handshake) {
-        EvBuffer src = transport.input();
-        boolean moved = false;
-        boolean forced = handshake;
-        while (failure == null) {
-            long avail = src.length();
-            if (avail == 0 || avail == stalledInput) {
-                break; // nothing new since it last waited for the rest of a record
-            }
-            int first = firstRecordLength(src, avail);
-            if (first > avail) {
-                stalledInput = avail;
-                break;
-            }
-            SslScratch scratch = bev.base().sslNetIn;
-            ByteBuffer net = scratch.take(Math.max(UNWRAP_BATCH, Math.max(first, packetSize)));
-            int n = (int) Math.min(avail, net.capacity());
-            src.copyOut(net.array(), 0, n);
-            net.limit(n);
-            boolean underflow = false;
-            boolean stop = false;
-            int consumed;
-            try {
-                for (int overflows = 0; ; ) {
-                    if (!net.hasRemaining()) {
-                        break;
-                    }
-                    if (!forced && !readAllowed()) {
-                        stop = true;
-                        break;
-                    }
-                    SSLEngineResult r = unwrapOne(net);
-                    moved |= r.bytesConsumed() > 0 || r.bytesProduced() > 0;
-                    Status status = r.getStatus();
-                    if (status == Status.BUFFER_UNDERFLOW) {
-                        underflow = true;
-                        break;
-                    }
-                    if (status == Status.BUFFER_OVERFLOW) {
-                        if (++overflows > 3) {
-                            throw new SSLException("SSLEngine.unwrap keeps asking for more than " + appSize + " bytes of room");
-                        }
-                        appSize = Math.max(appSize * 2, engine.getSession().getApplicationBufferSize());
-                        continue;
-                    }
-                    HandshakeStatus hs = r.getHandshakeStatus();
-                    if (hs == HandshakeStatus.FINISHED) {
-                        markHandshakeDone();
-                    }
-                    if (status == Status.CLOSED) {
-                        inboundDone = true;
-                        closeNotifyReceived = true;
-                        stop = true;
-                        break;
-                    }
-                    if (hs == HandshakeStatus.NEED_TASK || hs == HandshakeStatus.NEED_WRAP) {
-                        stop = true; // the run's next step does it
-                        break;
-                    }
-                    forced = (hs == HandshakeStatus.NEED_UNWRAP || hs == HandshakeStatus.NEED_UNWRAP_AGAIN) && !outboundDone;
-                }
-            } catch (SSLException e) {
-                fail(BevEvent.READING, e);
-                stop = true;
-            } finally {
-                consumed = net.position();
-                scratch.give(net);
-            }
-            if (consumed > 0) {
-                src.drain(consumed);
-            }
-            if (underflow && n == avail) {
-                stalledInput = src.length(); // the transport's input ends in the middle of a record
-                break;
-            }
-            stalledInput = -1;
-            if (stop || consumed == 0) {
-                break; // (an underflow at the end of a batch goes on with the next batch)
-            }
-        }
-        return moved;
-    }
-
-    /** One record from {@code net} into space reserved in the input. */
-    private SSLEngineResult unwrapOne(ByteBuffer net) throws SSLException {
-        EvBuffer dst = bev.input();
-        int k = dst.reserve(appSize, dsts);
-        SSLEngineResult r;
-        try {
-            r = engine.unwrap(net, dsts, 0, k);
-        } catch (SSLException | RuntimeException e) {
-            Arrays.fill(dsts, 0, k, null);
-            dst.commit(0);
-            throw e;
-        }
-        Arrays.fill(dsts, 0, k, null);
-        dst.commit(r.bytesProduced());
-        plainIn += r.bytesProduced();
-        return r;
-    }
-
-    /**
-     * The length of the record at the front of {@code src} from its header ({@value #TLS_HEADER}
-     * bytes: more than {@code avail} while the header is incomplete), or 0 when the bytes are no
-     * TLS record header (an SSLv2 hello, garbage): the engine then says what they are.
-     */
-    private int firstRecordLength(EvBuffer src, long avail) {
-        if (avail < TLS_HEADER) {
-            return TLS_HEADER;
-        }
-        src.copyOut(header, 0, TLS_HEADER);
-        int type = header[0] & 0xff;
-        if (type < 20 || type > 24 || header[1] != 3) {
-            return 0;
-        }
-        return TLS_HEADER + ((header[3] & 0xff) << 8 | (header[4] & 0xff));
-    }
-
-    // ------------------------------------------------------------------ wrap
-
-    /**
-     * Wraps into the transport's output: with {@code app}, plaintext from the output while there
-     * is some, room ahead of the socket and no handshake message to send first; otherwise what
-     * the engine has to send (handshake messages, alerts, close_notify). Whether anything moved.
-     */
-    private boolean wrap(boolean app) {
-        SslScratch scratch = bev.base().sslNetOut;
-        ByteBuffer net = scratch.take(packetSize);
-        boolean moved = false;
-        try {
-            for (int i = 0; i < MAX_STEPS; i++) {
-                net.clear();
-                SSLEngineResult r;
-                if (app) {
-                    EvBuffer out = bev.output();
-                    long max = Math.min(out.length(), MAX_RECORD_PLAINTEXT);
-                    if (!draining) {
-                        max = Math.min(max, bev.io.writeAllowance());
-                    }
-                    if (max <= 0) {
-                        break;
-                    }
-                    wrapChannel.target(net);
-                    plainOut += out.writeTo(wrapChannel, max, bev.base().writeVectors);
-                    r = wrapChannel.result();
-                    if (r == null) {
-                        break;
-                    }
-                } else {
-                    r = engine.wrap(empty, net);
-                }
-                if (r.bytesProduced() > 0) {
-                    net.flip();
-                    transport.output().add(net);
-                }
-                moved |= r.bytesProduced() > 0 || r.bytesConsumed() > 0;
-                Status status = r.getStatus();
-                if (status == Status.BUFFER_OVERFLOW) {
-                    scratch.give(net);
-                    packetSize = Math.max(packetSize * 2, engine.getSession().getPacketBufferSize());
-                    net = scratch.take(packetSize);
-                    continue;
-                }
-                HandshakeStatus hs = r.getHandshakeStatus();
-                if (hs == HandshakeStatus.FINISHED) {
-                    markHandshakeDone();
-                }
-                if (status == Status.CLOSED) {
-                    outboundDone = true; // close_notify is out (or the session was closed already)
-                    break;
-                }
-                boolean more = app
-                        ? (hs == HandshakeStatus.NOT_HANDSHAKING || hs == HandshakeStatus.FINISHED) && bev.output().length() > 0
-                                && (draining || bev.flow.writeActive() && transportRoom())
-                        : hs == HandshakeStatus.NEED_WRAP && r.bytesProduced() > 0;
-                if (!more) {
-                    break;
-                }
-            }
-        } catch (SSLException e) {
-            fail(BevEvent.WRITING, e);
-        } catch (IOException e) {
-            fail(BevEvent.WRITING, new SSLException(e));
-        } finally {
-            scratch.give(net);
-        }
-        return moved;
+        unwrapper.sessionSizes(session);
+        wrapper.sessionSizes(session);
     }
 
     /**
@@ -481,24 +288,10 @@ final class SslPump {
      * as far as it goes; best effort.
      */
     void flushAlert() {
-        if (taskRunning || outboundDone) {
-            return;
+        if (!taskRunning && !outboundDone) {
+            wrapper.flushAlert();
+            outboundDone = true;
         }
-        ByteBuffer net = ByteBuffer.allocate(packetSize); // once per failure
-        try {
-            for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
-                net.clear();
-                SSLEngineResult r = engine.wrap(empty, net);
-                if (r.bytesProduced() == 0) {
-                    break;
-                }
-                net.flip();
-                transport.output().add(net);
-            }
-        } catch (SSLException | RuntimeException e) {
-            // the engine has nothing more to say
-        }
-        outboundDone = true;
     }
 
     /**
@@ -519,7 +312,7 @@ final class SslPump {
         }
     }
 
-    private void fail(int direction, IOException e) {
+    void fail(int direction, IOException e) {
         if (failure == null) {
             failure = e;
             // libevent's do_handshake reports any handshake failure as READING: the handshake is
