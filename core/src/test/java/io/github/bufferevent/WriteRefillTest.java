@@ -25,12 +25,7 @@ class WriteRefillTest {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
         List<Long> seen = new CopyOnWriteArrayList<>();
         try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
-            SocketChannel ch = SocketChannel.open();
-            ch.setOption(StandardSocketOptions.SO_SNDBUF, 4 * 1024 * 1024);
-            ch.connect(server.address());
-            BufferEvent bev = BufferEvent.socket(base, ch, BevOption.CLOSE_ON_FREE);
-            bev.setMaxSingleWrite(60_000);
-            bev.setWatermark(Ev.WRITE, 50_000, 0);
+            BufferEvent bev = writer(server, base);
             bev.setCallbacks(null, b -> {
                 seen.add(b.output().length());
                 if (seen.size() == 1) {
@@ -54,12 +49,7 @@ class WriteRefillTest {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
         List<Long> seen = new CopyOnWriteArrayList<>();
         try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
-            SocketChannel ch = SocketChannel.open();
-            ch.setOption(StandardSocketOptions.SO_SNDBUF, 4 * 1024 * 1024);
-            ch.connect(server.address());
-            BufferEvent bev = BufferEvent.socket(base, ch, BevOption.CLOSE_ON_FREE);
-            bev.setMaxSingleWrite(60_000);
-            bev.setWatermark(Ev.WRITE, 50_000, 0);
+            BufferEvent bev = writer(server, base);
             bev.setCallbacks(null, b -> {
                 seen.add(b.output().length());
                 b.free(); // pending output is discarded
@@ -77,12 +67,7 @@ class WriteRefillTest {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
         List<Long> seen = new CopyOnWriteArrayList<>();
         try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
-            SocketChannel ch = SocketChannel.open();
-            ch.setOption(StandardSocketOptions.SO_SNDBUF, 4 * 1024 * 1024);
-            ch.connect(server.address());
-            BufferEvent bev = BufferEvent.socket(base, ch, BevOption.CLOSE_ON_FREE, BevOption.DEFER_CALLBACKS);
-            bev.setMaxSingleWrite(60_000);
-            bev.setWatermark(Ev.WRITE, 50_000, 0);
+            BufferEvent bev = writer(server, base, BevOption.DEFER_CALLBACKS);
             bev.setCallbacks(null, b -> {
                 seen.add(b.output().length());
                 b.free();
@@ -93,5 +78,18 @@ class WriteRefillTest {
             assertThat(seen).containsExactly(0L);
             assertThat(received.get(5, TimeUnit.SECONDS)).hasSize(100_000);
         }
+    }
+
+    /** A bufferevent on a socket whose send buffer takes every write whole: 60,000-byte writes, write low watermark 50,000. */
+    private static BufferEvent writer(PeerServer server, EventBase base, BevOption... extra) throws Exception {
+        SocketChannel ch = SocketChannel.open();
+        ch.setOption(StandardSocketOptions.SO_SNDBUF, 4 * 1024 * 1024);
+        ch.connect(server.address());
+        BevOption[] options = java.util.Arrays.copyOf(extra, extra.length + 1);
+        options[extra.length] = BevOption.CLOSE_ON_FREE;
+        BufferEvent bev = BufferEvent.socket(base, ch, options);
+        bev.setMaxSingleWrite(60_000);
+        bev.setWatermark(Ev.WRITE, 50_000, 0);
+        return bev;
     }
 }
