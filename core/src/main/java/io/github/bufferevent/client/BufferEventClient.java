@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
@@ -479,6 +480,8 @@ public final class BufferEventClient implements AutoCloseable {
         Backoff backoff = new Backoff(true, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.2);
         boolean required;
         BufferEventClientHandler handler;
+        SSLContext sslContext;
+        String sslServerName;
         ExchangeListener listener = ExchangeListener.NONE;
 
         private Builder(EventBase base, String name) {
@@ -529,6 +532,20 @@ public final class BufferEventClient implements AutoCloseable {
                 throw new IllegalArgumentException("host must not be blank");
             }
             return InetSocketAddress.createUnresolved(host.trim(), ClientSettings.inRange("port", port, 1, 65535));
+        }
+
+        /**
+         * TLS on every connection and reconnection, with {@code context}'s trust (and key, for
+         * mutual TLS): each is the factory's {@link BufferEventFactory#ssl}, so it sends the server
+         * name (SNI) and verifies it against the certificate unless the factory turned that off.
+         * {@code serverName} null: each address's host. A connection counts as connected (and
+         * {@code onConnected} runs) once its handshake completed; a failed handshake is a failed
+         * connect, retried with backoff like a refused one. Null context: plain TCP (the default).
+         */
+        public Builder ssl(SSLContext context, String serverName) {
+            this.sslContext = context;
+            this.sslServerName = serverName;
+            return this;
         }
 
         /** The framing for {@code send}/{@code exchange}; null (the default) hands raw bytes to the handler's onRead. */

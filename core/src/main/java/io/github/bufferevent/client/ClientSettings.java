@@ -1,5 +1,9 @@
 package io.github.bufferevent.client;
 
+import io.github.bufferevent.BufferEvent;
+import java.io.IOException;
+import javax.net.ssl.SSLContext;
+
 import io.github.bufferevent.BevOption;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
@@ -39,6 +43,10 @@ final class ClientSettings {
     final BufferEventFactory factory;
     /** The handler given, or null. */
     final BufferEventClientHandler handler;
+    /** TLS for every connection, or null for plain TCP. */
+    final SSLContext sslContext;
+    /** The name sent (SNI) and verified; null: each address's host. */
+    final String sslServerName;
 
     ClientSettings(BufferEventClient.Builder b) {
         this.base = b.base;
@@ -59,6 +67,20 @@ final class ClientSettings {
         this.factory = b.factory != null ? b.factory
                 : BufferEventFactory.builder(base).options(BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE).build();
         this.handler = b.handler;
+        this.sslContext = b.sslContext;
+        this.sslServerName = b.sslServerName;
+    }
+
+    /**
+     * A new bufferevent for a connection to {@code address}: a TLS one (the factory's
+     * {@link BufferEventFactory#ssl}: SNI and the server name verified by default) when the client
+     * has an SSL context, else a plain socket.
+     */
+    BufferEvent newBufferEvent(InetSocketAddress address) throws IOException {
+        if (sslContext == null) {
+            return factory.socket();
+        }
+        return factory.ssl(sslContext, sslServerName != null ? sslServerName : address.getHostString(), address.getPort());
     }
 
     /** How an exchange fails whose reply did not come from {@code target} within the reply timeout. */
