@@ -82,7 +82,7 @@ final class ClientConnection {
         target = describe(address);
         BufferEvent b = null;
         try {
-            b = settings.newBufferEvent(address);
+            b = settings.newBufferEvent(factory, address);
             for (Consumer<BufferEvent> c : client.configurers) {
                 c.accept(b);
             }

@@ -72,11 +72,11 @@ final class ClientSettings {
     }
 
     /**
-     * A new bufferevent for a connection to {@code address}: a TLS one (the factory's
-     * {@link BufferEventFactory#ssl}: SNI and the server name verified by default) when the client
-     * has an SSL context, else a plain socket.
+     * A new bufferevent from {@code factory} (a connection's own, which watches for user frees) for
+     * a connection to {@code address}: a TLS one ({@link BufferEventFactory#ssl}: SNI and the
+     * server name verified by default) when the client has an SSL context, else a plain socket.
      */
-    BufferEvent newBufferEvent(InetSocketAddress address) throws IOException {
+    BufferEvent newBufferEvent(BufferEventFactory factory, InetSocketAddress address) throws IOException {
         if (sslContext == null) {
             return factory.socket();
         }
