@@ -46,28 +46,25 @@ class WriteRefillTest {
 
     @Test
     void aWriteCallbackFreeingTheBufferEventThereStopsTheWriting() throws Exception {
-        CompletableFuture<byte[]> received = new CompletableFuture<>();
         List<Long> seen = new CopyOnWriteArrayList<>();
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
-            BufferEvent bev = writer(server, base);
-            bev.setCallbacks(null, b -> {
-                seen.add(b.output().length());
-                b.free(); // pending output is discarded
-                base.loopBreak();
-            }, null);
-            bev.write(new byte[100_000]);
-            base.dispatch();
-            assertThat(seen).containsExactly(40_000L);
-            assertThat(received.get(5, TimeUnit.SECONDS)).hasSize(60_000);
-        }
+        byte[] received = freeInTheFirstWriteCallback(seen);
+        assertThat(seen).containsExactly(40_000L);
+        assertThat(received).hasSize(60_000); // pending output is discarded
     }
 
     @Test
     void deferredCallbacksStillRunAfterTheTurnsWrites() throws Exception {
-        CompletableFuture<byte[]> received = new CompletableFuture<>();
         List<Long> seen = new CopyOnWriteArrayList<>();
+        byte[] received = freeInTheFirstWriteCallback(seen, BevOption.DEFER_CALLBACKS);
+        assertThat(seen).containsExactly(0L);
+        assertThat(received).hasSize(100_000);
+    }
+
+    /** Writes 100,000 bytes; the first write callback records the output left, frees and breaks. Returns what the peer read. */
+    private static byte[] freeInTheFirstWriteCallback(List<Long> seen, BevOption... extra) throws Exception {
+        CompletableFuture<byte[]> received = new CompletableFuture<>();
         try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
-            BufferEvent bev = writer(server, base, BevOption.DEFER_CALLBACKS);
+            BufferEvent bev = writer(server, base, extra);
             bev.setCallbacks(null, b -> {
                 seen.add(b.output().length());
                 b.free();
@@ -75,8 +72,7 @@ class WriteRefillTest {
             }, null);
             bev.write(new byte[100_000]);
             base.dispatch();
-            assertThat(seen).containsExactly(0L);
-            assertThat(received.get(5, TimeUnit.SECONDS)).hasSize(100_000);
+            return received.get(5, TimeUnit.SECONDS);
         }
     }
 
