@@ -8,7 +8,8 @@
  *
  * TLS 1.3 only, one cipher suite (TLS_AES_128_GCM_SHA256), no session
  * tickets and no session cache: every handshake is a full one. On SIGTERM
- * or SIGINT it prints "STATS handshakes=N resumed=M" on stdout and exits 0.
+ * or SIGINT it prints "STATS handshakes=N resumed=M group=G openssl=V"
+ * (G: the key exchange group of the last handshake) on stdout and exits 0.
  *
  * Single-threaded, level-triggered epoll loop, non-blocking sockets, like
  * bench_server.c:
@@ -25,7 +26,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -61,6 +64,7 @@ static int epfd = -1;
 static SSL_CTX *ctx;
 static volatile sig_atomic_t stop_flag;
 static unsigned long handshakes, resumed;
+static int last_group; /* NID of the key exchange group of the last handshake */
 
 static char buf[BUF_SIZE];
 /* fds whose serve() stopped at MAX_READS_PER_EVENT, to serve again before blocking. */
@@ -259,6 +263,7 @@ static void note_handshake(struct conn *c)
         handshakes++;
         if (SSL_session_reused(c->ssl))
             resumed++;
+        last_group = SSL_get_negotiated_group(c->ssl);
     }
 }
 
@@ -405,7 +410,9 @@ int main(int argc, char **argv)
             handle(again_prev[i]); /* a repeat of a fd handled above finds WANT_READ at once */
     }
 
-    printf("STATS handshakes=%lu resumed=%lu\n", handshakes, resumed);
+    const char *group = last_group ? OBJ_nid2sn(last_group & ~TLSEXT_nid_unknown) : NULL;
+    printf("STATS handshakes=%lu resumed=%lu group=%s openssl=%s\n", handshakes, resumed, group ? group : "none",
+           OpenSSL_version(OPENSSL_VERSION_STRING));
     fflush(stdout);
     for (size_t fd = 0; fd < table_cap; fd++) {
         if (table[fd])

@@ -1,0 +1,170 @@
+package io.github.bufferevent.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the TLS comparison ({@code benchmarks/tls.sh}): one OpenSSL epoll server process
+ * ({@code tls_server}: TLS echo and discard ports) pinned to one CPU, and each client run in its own
+ * JVM pinned to the other, this project's against Netty's {@code SslHandler}, both on the JDK
+ * provider with the same protocol and cipher suite. Repetitions interleave the two clients (and
+ * alternate which goes first). Writes the TLS section of {@code RESULTS.md}, leaving the rest of
+ * the file as {@code run.sh} wrote it. Main thread only.
+ */
+public final class TlsHarness {
+
+    static final List<String> CLIENTS = List.of(Harness.OURS, Harness.NIO);
+
+    private final Path nativeDir;
+    private final Path cert;
+    private final Path key;
+    private final int repeats;
+    private final double warmup;
+    private final double measure;
+    private final double handshakeWarmup;
+    private final String serverCpu;
+    private final String clientCpu;
+    private final Path out;
+    private int echoPort;
+    private int discardPort;
+    private final CompletableFuture<String> serverStats = new CompletableFuture<>();
+    /** workload -> client -> runs (each a map of the RESULT's numbers). */
+    private final Map<String, Map<String, List<Map<String, Double>>>> results = new LinkedHashMap<>();
+
+    private TlsHarness(Map<String, String> a) {
+        nativeDir = Path.of(a.getOrDefault("native", "benchmarks/native/build"));
+        cert = Path.of(a.getOrDefault("cert", nativeDir.resolve("tls_cert.pem").toString()));
+        key = Path.of(a.getOrDefault("key", nativeDir.resolve("tls_key.pem").toString()));
+        repeats = Integer.parseInt(a.getOrDefault("repeats", "3"));
+        warmup = Double.parseDouble(a.getOrDefault("warmup", "2"));
+        measure = Double.parseDouble(a.getOrDefault("measure", "3"));
+        handshakeWarmup = Double.parseDouble(a.getOrDefault("handshake-warmup", "4"));
+        serverCpu = a.getOrDefault("server-cpu", "1");
+        clientCpu = a.getOrDefault("client-cpu", "0");
+        out = Path.of(a.getOrDefault("out", "benchmarks/RESULTS.md"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        new TlsHarness(HarnessArgs.parse(args)).run(String.join(" ", args));
+    }
+
+    private void run(String argLine) throws Exception {
+        long start = System.nanoTime();
+        Process server = startServer();
+        String stats;
+        try {
+            String w = Harness.fmt(warmup);
+            String hw = Harness.fmt(handshakeWarmup);
+            String m = Harness.fmt(measure);
+            String c = cert.toString();
+            for (int rep = 1; rep <= repeats; rep++) {
+                System.out.printf("== repetition %d/%d%n", rep, repeats);
+                List<String> order = rep % 2 == 1 ? CLIENTS : List.of(CLIENTS.get(1), CLIENTS.get(0));
+                for (String client : order) {
+                    record("tls-stream", client, runClient(client, "tls-stream", discardPort, c, "16384", w, m));
+                }
+                for (String client : order) {
+                    record("tls-pingpong", client, runClient(client, "tls-pingpong", echoPort, c, "64", w, m));
+                }
+                for (String client : order) {
+                    record("tls-handshake", client, runClient(client, "tls-handshake", echoPort, c, hw, m));
+                }
+            }
+        } finally {
+            stats = stopServer(server);
+        }
+        double minutes = (System.nanoTime() - start) / 60e9;
+        String section = new TlsReport(results, Harness.machine(), argLine, repeats, warmup, handshakeWarmup, measure, serverCpu,
+                clientCpu, stats, minutes).markdown();
+        String doc = Files.exists(out) ? Files.readString(out) : "";
+        Files.writeString(out, TlsSection.replace(doc, section));
+        System.out.println(section);
+        System.out.printf("wrote the TLS section of %s in %.1f minutes%n", out, minutes);
+    }
+
+    private Process startServer() throws IOException {
+        Process p = new ProcessBuilder(Harness.taskset(serverCpu, nativeDir.resolve("tls_server").toString(), cert.toString(),
+                key.toString(), "0", "0")).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine();
+        if (line == null || !line.startsWith("READY ")) {
+            p.destroyForcibly();
+            throw new IllegalStateException("tls_server did not start: " + line);
+        }
+        String[] parts = line.split(" ");
+        echoPort = Integer.parseInt(parts[1]);
+        discardPort = Integer.parseInt(parts[2]);
+        System.out.printf("tls_server: echo %d, discard %d, pinned to CPU %s%n", echoPort, discardPort, serverCpu);
+        // Process.destroy() closes our end of its stdout: read the STATS line it prints on SIGTERM from here on.
+        Thread reader = new Thread(() -> {
+            try {
+                for (String l; (l = r.readLine()) != null; ) {
+                    if (l.startsWith("STATS ")) {
+                        serverStats.complete(l.substring(6));
+                    }
+                }
+            } catch (IOException closed) {
+                // destroy() closed the stream first: no STATS
+            }
+            serverStats.complete("(no STATS line from tls_server)");
+        }, "tls-server-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        return p;
+    }
+
+    /** SIGTERM, then the server's {@code STATS ...} line (handshakes, resumptions, group, OpenSSL version). */
+    private String stopServer(Process server) throws Exception {
+        ProcessHandle handle = server.toHandle();
+        new ProcessBuilder("kill", "-TERM", String.valueOf(handle.pid())).start().waitFor();
+        String stats = serverStats.get(10, TimeUnit.SECONDS);
+        if (!server.waitFor(5, TimeUnit.SECONDS)) {
+            server.destroyForcibly();
+        }
+        System.out.println("tls_server: " + stats);
+        return stats;
+    }
+
+    private Map<String, Double> runClient(String client, String mode, int port, String... rest) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(Harness.JVM_FLAGS);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ClientMain.class.getName());
+        cmd.add(client);
+        cmd.add(mode);
+        cmd.add(String.valueOf(port));
+        cmd.addAll(List.of(rest));
+        Process p = new ProcessBuilder(Harness.taskset(clientCpu, cmd.toArray(new String[0])))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String result = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("RESULT ")) {
+                    result = line.substring(7);
+                }
+            }
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || result == null) {
+            p.destroyForcibly();
+            throw new IllegalStateException(client + " " + mode + " failed (exit " + (p.isAlive() ? "?" : p.exitValue()) + ")");
+        }
+        System.out.printf("  %-12s %-14s %s%n", client, mode, result);
+        return Harness.parse(result);
+    }
+
+    private void record(String workload, String client, Map<String, Double> values) {
+        results.computeIfAbsent(workload, k -> new LinkedHashMap<>()).computeIfAbsent(client, k -> new ArrayList<>()).add(values);
+    }
+}
