@@ -23,13 +23,16 @@ import javax.net.ssl.SSLContext;
  */
 final class BevTlsBench {
 
-    private final EventBase base = EventBase.create();
-    private final BufferEventFactory factory = BufferEventFactory.builder(base).options(BevOption.CLOSE_ON_FREE).build();
+    private final EventBase base;
+    private final BufferEventFactory factory;
     private final SSLContext context;
     private final InetSocketAddress address;
     private final int port;
 
-    BevTlsBench(TlsClientConfig config, int port) throws GeneralSecurityException {
+    /** With {@code inlineTasks}, the handshake's delegated tasks run on the loop thread, as Netty's SslHandler runs them by default. */
+    BevTlsBench(TlsClientConfig config, int port, boolean inlineTasks) throws GeneralSecurityException {
+        this.base = inlineTasks ? EventBase.builder().delegatedTaskExecutor(Runnable::run).build() : EventBase.create();
+        this.factory = BufferEventFactory.builder(base).options(BevOption.CLOSE_ON_FREE).build();
         this.context = config.jdkContext();
         this.port = port;
         this.address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);

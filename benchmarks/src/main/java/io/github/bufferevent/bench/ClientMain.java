@@ -11,7 +11,7 @@ package io.github.bufferevent.bench;
  * connect  PORT WARMUP_SEC MEASURE_SEC
  * idle     PORT COUNT
  *
- * IMPL: bufferevent | netty-nio (TLS against tls_server; CERT = the server's certificate, PEM)
+ * IMPL: bufferevent | bufferevent-inline-tasks | netty-nio (TLS against tls_server; CERT = the server's certificate, PEM)
  * tls-pingpong  PORT CERT SIZE WARMUP_SEC MEASURE_SEC   (1 connection)
  * tls-stream    PORT CERT SIZE WARMUP_SEC MEASURE_SEC
  * tls-handshake PORT CERT WARMUP_SEC MEASURE_SEC
@@ -65,8 +65,8 @@ public final class ClientMain {
 
     private static String tls(String impl, String mode, int port, String[] args) throws Exception {
         TlsClientConfig config = new TlsClientConfig(java.nio.file.Path.of(args[3]));
-        if (impl.equals("bufferevent")) {
-            BevTlsBench b = new BevTlsBench(config, port);
+        if (impl.equals("bufferevent") || impl.equals("bufferevent-inline-tasks")) {
+            BevTlsBench b = new BevTlsBench(config, port, impl.equals("bufferevent-inline-tasks"));
             return switch (mode) {
                 case "tls-pingpong" -> b.pingpong(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
                 case "tls-stream" -> b.stream(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
@@ -75,7 +75,7 @@ public final class ClientMain {
             };
         }
         if (!impl.equals("netty-nio")) {
-            throw new IllegalArgumentException("TLS modes run bufferevent or netty-nio, not " + impl);
+            throw new IllegalArgumentException("TLS modes run bufferevent, bufferevent-inline-tasks or netty-nio, not " + impl);
         }
         NettyTlsBench n = new NettyTlsBench(config, port);
         try {

@@ -78,7 +78,11 @@ final class TlsReport {
         simple(sb, "tls-handshake", "perSec", "handshakes/s", 0, "TLS handshakes: connect, full handshake, close, one at a time",
                 "Every handshake is a full one (the server issues no tickets and keeps no cache: `resumed=0` above). After each "
                         + "handshake the client sends close_notify and closes (bufferevent: `flush(Ev.WRITE, BevFlush.FINISHED)` "
-                        + "then `free()`; Netty: `channel.close()`).");
+                        + "then `free()`; Netty: `channel.close()`). `bufferevent-inline-tasks` is ours with "
+                        + "`EventBase.builder().delegatedTaskExecutor(Runnable::run)`: the delegated tasks on the loop thread as Netty "
+                        + "runs them, for reference (the process is pinned to one CPU, so the default pool adds no parallelism). "
+                        + "Most of a handshake's CPU time is the JDK's EC arithmetic (x25519, ECDSA P-256), the same for every client "
+                        + "(JFR execution samples: `sun.security.util.math.intpoly`).");
         targets(sb);
         return sb.toString();
     }
