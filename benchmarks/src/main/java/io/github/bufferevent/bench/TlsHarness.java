@@ -62,6 +62,7 @@ public final class TlsHarness {
 
     private void run(String argLine) throws Exception {
         long start = System.nanoTime();
+        String loadBefore = procLine("/proc/loadavg");
         Process server = startServer();
         String stats;
         try {
@@ -87,12 +88,28 @@ public final class TlsHarness {
             stats = stopServer(server);
         }
         double minutes = (System.nanoTime() - start) / 60e9;
-        String section = new TlsReport(results, Harness.machine(), argLine, repeats, warmup, handshakeWarmup, measure, serverCpu,
+        String conditions = String.format("load average (1/5/15 min) %s at the start, %s at the end; scheduling: %s",
+                firstFields(loadBefore, 3), firstFields(procLine("/proc/loadavg"), 3), procLine("/proc/self/autogroup"));
+        String section = new TlsReport(results, Harness.machine() + "; " + conditions, argLine, repeats, warmup, handshakeWarmup, measure, serverCpu,
                 clientCpu, stats, minutes).markdown();
         String doc = Files.exists(out) ? Files.readString(out) : "";
         Files.writeString(out, TlsSection.replace(doc, section));
         System.out.println(section);
         System.out.printf("wrote the TLS section of %s in %.1f minutes%n", out, minutes);
+    }
+
+    /** The first line of a /proc file, or "?" where there is none. */
+    private static String procLine(String path) {
+        try {
+            return Files.readAllLines(Path.of(path)).stream().findFirst().orElse("?").trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static String firstFields(String line, int n) {
+        String[] f = line.split("\\s+");
+        return String.join(" ", java.util.Arrays.copyOf(f, Math.min(n, f.length)));
     }
 
     private Process startServer() throws IOException {

@@ -69,7 +69,9 @@ final class TlsReport {
                 .append("(its defaults: delegated tasks on the event loop).\n");
         sb.append(String.format(Locale.ROOT, "- Each figure is the median of %d runs (min–max in brackets), %s s warm-up (%s s for "
                 + "handshakes, whose code takes longer to compile) then %s s measured; repetitions interleave the two clients, "
-                + "alternating which goes first. Compare figures only within this section.%n%n",
+                + "alternating which goes first. Compare figures only within this section. "
+                + "The machine may be shared with other builds (its load is on the first line): under load, p99 measures the "
+                + "scheduler's time slices more than the library.%n%n",
                 repeats, Harness.fmt(warmup), Harness.fmt(handshakeWarmup), Harness.fmt(measure)));
 
         simple(sb, "tls-stream", "mbPerSec", "MB/s", 1, "TLS streaming, 16 KiB writes to the discard port, 1 connection",
