@@ -251,6 +251,12 @@ static int after_ssl_error(struct conn *c, int r)
     case SSL_ERROR_WANT_WRITE:
         return want(c, EPOLLOUT);
     default: /* close_notify, EOF, reset, protocol error */
+        if (!c->handshaken) {
+            /* Say why; one per handshake run is expected: the client exits with a handshake in flight. */
+            unsigned long e = ERR_peek_error();
+            fprintf(stderr, "tls_server: handshake on fd %d ended: %s (errno %d)\n", c->fd,
+                    e ? ERR_reason_error_string(e) : "EOF or reset", errno);
+        }
         ERR_clear_error();
         return -1;
     }

@@ -75,18 +75,20 @@ final class BevTlsBench {
         });
         bev.enable(Ev.READ);
         bev.connect(address);
-        long[] window = new long[2];
+        long[] window = new long[4];
         base.once(seconds(warmup), () -> {
             latencies.recording = true;
             window[0] = System.nanoTime();
+            window[2] = ProcessCpu.nanos();
         });
         base.once(seconds(warmup + measure), () -> {
             latencies.recording = false;
             window[1] = System.nanoTime();
+            window[3] = ProcessCpu.nanos();
             base.loopBreak();
         });
         base.dispatch();
-        return latencies.result((window[1] - window[0]) / 1e9);
+        return ProcessCpu.withCpu(latencies.result((window[1] - window[0]) / 1e9), window[2], window[3]);
     }
 
     /** {@code size}-byte writes to the discard port, the output topped up from the write callback; plaintext MB/s. */
@@ -107,18 +109,20 @@ final class BevTlsBench {
             }
         });
         bev.connect(address);
-        long[] at = new long[4];
+        long[] at = new long[6];
         base.once(seconds(warmup), () -> {
             at[0] = System.nanoTime();
             at[1] = bev.totalWritten();
+            at[4] = ProcessCpu.nanos();
         });
         base.once(seconds(warmup + measure), () -> {
             at[2] = System.nanoTime();
             at[3] = bev.totalWritten();
+            at[5] = ProcessCpu.nanos();
             base.loopBreak();
         });
         base.dispatch();
-        return Results.stream(at[3] - at[1], (at[2] - at[0]) / 1e9);
+        return ProcessCpu.withCpu(Results.stream(at[3] - at[1], (at[2] - at[0]) / 1e9), at[4], at[5]);
     }
 
     /** Connect, full handshake, close_notify and free, one at a time; counts completed handshakes. */
@@ -145,19 +149,21 @@ final class BevTlsBench {
                 throw new RuntimeException(e);
             }
         };
-        long[] window = new long[2];
+        long[] window = new long[4];
         base.once(seconds(warmup), () -> {
             counting[0] = true;
             window[0] = System.nanoTime();
+            window[2] = ProcessCpu.nanos();
         });
         base.once(seconds(warmup + measure), () -> {
             counting[0] = false;
             window[1] = System.nanoTime();
+            window[3] = ProcessCpu.nanos();
             base.loopBreak();
         });
         next[0].run();
         base.dispatch();
-        return Results.handshake(counts[0], (window[1] - window[0]) / 1e9);
+        return ProcessCpu.withCpu(Results.handshake(counts[0], (window[1] - window[0]) / 1e9), window[2], window[3]);
     }
 
     private static Duration seconds(double s) {

@@ -98,6 +98,25 @@ public final class TlsHarness {
         System.out.printf("wrote the TLS section of %s in %.1f minutes%n", out, minutes);
     }
 
+    /**
+     * Adds {@code perCpuSecond} (work done per second of the client's CPU time: MB, round trips or
+     * handshakes) and {@code cpuPerSecond} (CPU seconds the client got per second of the window).
+     */
+    static void addCpuFigures(String workload, Map<String, Double> values) {
+        Double cpu = values.get("cpuSeconds");
+        Double seconds = values.get("seconds");
+        if (cpu == null || seconds == null || cpu <= 0) {
+            return;
+        }
+        double work = switch (workload) {
+            case "tls-stream" -> values.getOrDefault("bytes", Double.NaN) / 1e6;
+            case "tls-pingpong" -> values.getOrDefault("roundTrips", Double.NaN);
+            default -> values.getOrDefault("handshakes", Double.NaN);
+        };
+        values.put("perCpuSecond", work / cpu);
+        values.put("cpuPerSecond", cpu / seconds);
+    }
+
     /** The first line of a /proc file, or "?" where there is none. */
     private static String procLine(String path) {
         try {
@@ -185,6 +204,7 @@ public final class TlsHarness {
     }
 
     private void record(String workload, String client, Map<String, Double> values) {
+        addCpuFigures(workload, values);
         results.computeIfAbsent(workload, k -> new LinkedHashMap<>()).computeIfAbsent(client, k -> new ArrayList<>()).add(values);
     }
 }

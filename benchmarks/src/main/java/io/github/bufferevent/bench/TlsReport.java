@@ -71,13 +71,15 @@ final class TlsReport {
                 + "handshakes, whose code takes longer to compile) then %s s measured; repetitions interleave the two clients, "
                 + "alternating which goes first. Compare figures only within this section. "
                 + "The machine may be shared with other builds (its load is on the first line): under load, p99 measures the "
-                + "scheduler's time slices more than the library.%n%n",
+                + "scheduler's time slices more than the library, and a rate follows the CPU the run was given. So each run "
+                + "also reports its client process's CPU time over the window (all threads: loop, GC, JIT, pools): `CPU s/s` is "
+                + "the CPU the client got per second, and the work per CPU-second is its cost, the steadier figure.%n%n",
                 repeats, Harness.fmt(warmup), Harness.fmt(handshakeWarmup), Harness.fmt(measure)));
 
-        simple(sb, "tls-stream", "mbPerSec", "MB/s", 1, "TLS streaming, 16 KiB writes to the discard port, 1 connection",
+        simple(sb, "tls-stream", "mbPerSec", "MB/s", "MB", 1, "TLS streaming, 16 KiB writes to the discard port, 1 connection",
                 "Plaintext bytes the library took (bufferevent: `totalWritten()`; Netty: completed write promises) per second.");
         pingpong(sb);
-        simple(sb, "tls-handshake", "perSec", "handshakes/s", 0, "TLS handshakes: connect, full handshake, close, one at a time",
+        simple(sb, "tls-handshake", "perSec", "handshakes/s", "handshakes", 0, "TLS handshakes: connect, full handshake, close, one at a time",
                 "Every handshake is a full one (the server issues no tickets and keeps no cache: `resumed=0` above). After each "
                         + "handshake the client sends close_notify and closes (bufferevent: `flush(Ev.WRITE, BevFlush.FINISHED)` "
                         + "then `free()`; Netty: `channel.close()`). `bufferevent-inline-tasks` is ours with "
@@ -96,18 +98,31 @@ final class TlsReport {
         }
         double nio = med("tls-pingpong", Harness.NIO, "perSec");
         sb.append("### TLS echo ping-pong, 64-byte messages, 1 connection, one message in flight\n\n");
-        sb.append("| client | round trips/s | vs Netty | p50 µs | p99 µs |\n| --- | ---: | ---: | ---: | ---: |\n");
+        double nioCpu = med("tls-pingpong", Harness.NIO, "perCpuSecond");
+        sb.append("| client | round trips/s | vs Netty | p50 µs | p99 µs | CPU s/s | round trips per CPU-second | vs Netty |\n"
+                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Map.Entry<String, List<Map<String, Double>>> e : w.entrySet()) {
             List<Map<String, Double>> runs = e.getValue();
-            sb.append(String.format(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f× | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |%n", e.getKey(),
-                    median(runs, "perSec"), min(runs, "perSec"), max(runs, "perSec"), median(runs, "perSec") / nio,
+            sb.append(String.format(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f× | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) | %s |%n",
+                    e.getKey(), median(runs, "perSec"), min(runs, "perSec"), max(runs, "perSec"), median(runs, "perSec") / nio,
                     median(runs, "p50us"), min(runs, "p50us"), max(runs, "p50us"),
-                    median(runs, "p99us"), min(runs, "p99us"), max(runs, "p99us")));
+                    median(runs, "p99us"), min(runs, "p99us"), max(runs, "p99us"), cpuCells(runs, "%,.0f", nioCpu)));
         }
         sb.append('\n');
     }
 
-    private void simple(StringBuilder sb, String workload, String key, String unit, int decimals, String title, String note) {
+    /** The CPU columns: CPU seconds per second of the window, work per CPU-second (spread), its ratio to Netty's. */
+    private static String cpuCells(List<Map<String, Double>> runs, String f, double nioPerCpu) {
+        if (runs.stream().anyMatch(r -> !r.containsKey("perCpuSecond"))) {
+            return "– | – | –";
+        }
+        return String.format(Locale.ROOT, "%.2f | " + f + " (" + f + "–" + f + ") | %.2f×", median(runs, "cpuPerSecond"),
+                median(runs, "perCpuSecond"), min(runs, "perCpuSecond"), max(runs, "perCpuSecond"),
+                median(runs, "perCpuSecond") / nioPerCpu);
+    }
+
+    private void simple(StringBuilder sb, String workload, String key, String unit, String perCpuUnit, int decimals, String title,
+            String note) {
         Map<String, List<Map<String, Double>>> w = results.get(workload);
         if (w == null) {
             return;
@@ -115,11 +130,13 @@ final class TlsReport {
         double nio = med(workload, Harness.NIO, key);
         String f = "%,." + decimals + "f";
         sb.append("### ").append(title).append("\n\n").append(note).append("\n\n");
-        sb.append("| client | ").append(unit).append(" | vs Netty |\n| --- | ---: | ---: |\n");
+        double nioCpu = med(workload, Harness.NIO, "perCpuSecond");
+        sb.append("| client | ").append(unit).append(" | vs Netty | CPU s/s | ").append(perCpuUnit)
+                .append(" per CPU-second | vs Netty |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (Map.Entry<String, List<Map<String, Double>>> e : w.entrySet()) {
             List<Map<String, Double>> runs = e.getValue();
-            sb.append(String.format(Locale.ROOT, "| %s | " + f + " (" + f + "–" + f + ") | %.2f× |%n", e.getKey(), median(runs, key),
-                    min(runs, key), max(runs, key), median(runs, key) / nio));
+            sb.append(String.format(Locale.ROOT, "| %s | " + f + " (" + f + "–" + f + ") | %.2f× | %s |%n", e.getKey(), median(runs, key),
+                    min(runs, key), max(runs, key), median(runs, key) / nio, cpuCells(runs, "%,." + decimals + "f", nioCpu)));
         }
         sb.append('\n');
     }
@@ -132,6 +149,13 @@ final class TlsReport {
         row(sb, "tls-pingpong: throughput ≥ 1.0× Netty", pp, pp >= 1.0);
         double p99 = ratio("tls-pingpong", "p99us");
         row(sb, "tls-pingpong: p99 ≤ 1.0× Netty", p99, p99 <= 1.0);
+        for (String[] w : new String[][] {{"tls-stream", "MB"}, {"tls-pingpong", "round trips"}, {"tls-handshake", "handshakes"}}) {
+            double cpu = ratio(w[0], "perCpuSecond");
+            if (!Double.isNaN(cpu)) {
+                sb.append(String.format(Locale.ROOT, "| %s: %s per client CPU-second vs Netty (informational: the cost, less "
+                        + "dependent on the CPU the run was given) | %.2f× | — |%n", w[0], w[1], cpu));
+            }
+        }
         double hs = ratio("tls-handshake", "perSec");
         sb.append(String.format(Locale.ROOT, "| tls-handshake: handshakes/s vs Netty (informational) | %.2f× | — |%n%n", hs));
     }
