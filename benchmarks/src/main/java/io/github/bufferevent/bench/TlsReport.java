@@ -67,14 +67,18 @@ final class TlsReport {
                 .append("`netty-nio` = Netty 4.2.18.Final, `MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory())`, pooled direct ")
                 .append("buffers, `SslContextBuilder.forClient().sslProvider(SslProvider.JDK)` and `newHandler(alloc, \"localhost\", port)` ")
                 .append("(its defaults: delegated tasks on the event loop).\n");
-        sb.append(String.format(Locale.ROOT, "- Each figure is the median of %d runs (min–max in brackets), %s s warm-up (%s s for "
-                + "handshakes, whose code takes longer to compile) then %s s measured; repetitions interleave the two clients, "
+        String warm = handshakeWarmup == warmup ? Harness.fmt(warmup) : Harness.fmt(warmup) + " s (" + Harness.fmt(handshakeWarmup)
+                + " s for handshakes)";
+        sb.append(String.format(Locale.ROOT, "- Each figure is the median of %d runs (min–max in brackets), %s s warm-up (the JIT "
+                + "compiles the JDK's TLS and crypto code for seconds, on the client's one CPU) then %s s measured; "
+                + "repetitions interleave the two clients, "
                 + "alternating which goes first. Compare figures only within this section. "
                 + "The machine may be shared with other builds (its load is on the first line): under load, p99 measures the "
                 + "scheduler's time slices more than the library, and a rate follows the CPU the run was given. So each run "
                 + "also reports its client process's CPU time over the window (all threads: loop, GC, JIT, pools): `CPU s/s` is "
-                + "the CPU the client got per second, and the work per CPU-second is its cost, the steadier figure.%n%n",
-                repeats, Harness.fmt(warmup), Harness.fmt(handshakeWarmup), Harness.fmt(measure)));
+                + "the CPU the client got per second, and the work per CPU-second is its cost (less dependent on how much CPU the run "
+                + "got, though the other builds' cache and scheduler traffic still move it).%n%n",
+                repeats, warm, Harness.fmt(measure)));
 
         simple(sb, "tls-stream", "mbPerSec", "MB/s", "MB", 1, "TLS streaming, 16 KiB writes to the discard port, 1 connection",
                 "Plaintext bytes the library took (bufferevent: `totalWritten()`; Netty: completed write promises) per second.");
@@ -152,8 +156,7 @@ final class TlsReport {
         for (String[] w : new String[][] {{"tls-stream", "MB"}, {"tls-pingpong", "round trips"}, {"tls-handshake", "handshakes"}}) {
             double cpu = ratio(w[0], "perCpuSecond");
             if (!Double.isNaN(cpu)) {
-                sb.append(String.format(Locale.ROOT, "| %s: %s per client CPU-second vs Netty (informational: the cost, less "
-                        + "dependent on the CPU the run was given) | %.2f× | — |%n", w[0], w[1], cpu));
+                sb.append(String.format(Locale.ROOT, "| %s: %s per client CPU-second vs Netty (informational: the cost) | %.2f× | — |%n", w[0], w[1], cpu));
             }
         }
         double hs = ratio("tls-handshake", "perSec");
