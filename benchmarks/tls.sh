@@ -2,7 +2,7 @@
 # Runs the TLS comparison (bufferevent vs Netty's SslHandler, both on the JDK provider, against an
 # OpenSSL server) and writes the TLS section of benchmarks/RESULTS.md (run.sh keeps that section).
 # Needs Java 17, Maven, gcc, the openssl command and OpenSSL 3 headers (installed with apt-get when
-# missing). Takes about 4 minutes on a 2-core machine. Extra arguments go to the harness, e.g.
+# missing). Takes about 5 minutes on a 2-core machine. Extra arguments go to the harness, e.g.
 #   benchmarks/tls.sh --repeats=5 --measure=5 --server-cpu=none --client-cpu=none
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,9 +36,6 @@ public final class TlsHarness {
     private final String serverCpu;
     private final String clientCpu;
     private final Path out;
-    private int echoPort;
-    private int discardPort;
-    private final CompletableFuture<String> serverStats = new CompletableFuture<>();
     /** workload -> client -> runs (each a map of the RESULT's numbers). */
     private final Map<String, Map<String, List<Map<String, Double>>>> results = new LinkedHashMap<>();
 
@@ -65,8 +61,11 @@ public final class TlsHarness {
     private void run(String argLine) throws Exception {
         long start = System.nanoTime();
         String loadBefore = procLine("/proc/loadavg");
-        Process server = startServer();
         String stats;
+        TlsServerProcess server = new TlsServerProcess(nativeDir, cert, key, serverCpu);
+        // A second server on the clients' CPU: a ping-pong there shows what a message costs, not the cross-core wake-up.
+        boolean sharedCore = !clientCpu.equals("none") && !clientCpu.equals(serverCpu);
+        TlsServerProcess shared = sharedCore ? new TlsServerProcess(nativeDir, cert, key, clientCpu) : null;
         try {
             String w = Harness.fmt(warmup);
             String hw = Harness.fmt(handshakeWarmup);
@@ -76,18 +75,28 @@ public final class TlsHarness {
                 System.out.printf("== repetition %d/%d%n", rep, repeats);
                 List<String> order = rep % 2 == 1 ? CLIENTS : List.of(CLIENTS.get(1), CLIENTS.get(0));
                 for (String client : order) {
-                    record("tls-stream", client, runClient(client, "tls-stream", discardPort, c, "16384", w, m));
+                    record("tls-stream", client, runClient(client, "tls-stream", server.discardPort(), c, "16384", w, m));
                 }
                 for (String client : order) {
-                    record("tls-pingpong", client, runClient(client, "tls-pingpong", echoPort, c, "64", w, m));
+                    record("tls-pingpong", client, runClient(client, "tls-pingpong", server.echoPort(), c, "64", w, m));
+                }
+                if (shared != null) {
+                    for (String client : order) {
+                        record("tls-pingpong-shared-core", client, runClient(client, "tls-pingpong", shared.echoPort(), c, "64", w, m));
+                    }
                 }
                 for (String client : order) {
-                    record("tls-handshake", client, runClient(client, "tls-handshake", echoPort, c, hw, m));
+                    record("tls-handshake", client, runClient(client, "tls-handshake", server.echoPort(), c, hw, m));
                 }
-                record("tls-handshake", INLINE_TASKS, runClient(INLINE_TASKS, "tls-handshake", echoPort, c, hw, m));
+                record("tls-handshake", INLINE_TASKS, runClient(INLINE_TASKS, "tls-handshake", server.echoPort(), c, hw, m));
             }
         } finally {
-            stats = stopServer(server);
+            stats = server.stop();
+            server.close();
+            if (shared != null) {
+                shared.stop();
+                shared.close();
+            }
         }
         double minutes = (System.nanoTime() - start) / 60e9;
         String conditions = String.format("load average (1/5/15 min) %s at the start, %s at the end; scheduling: %s",
@@ -112,7 +121,7 @@ public final class TlsHarness {
         }
         double work = switch (workload) {
             case "tls-stream" -> values.getOrDefault("bytes", Double.NaN) / 1e6;
-            case "tls-pingpong" -> values.getOrDefault("roundTrips", Double.NaN);
+            case "tls-pingpong", "tls-pingpong-shared-core" -> values.getOrDefault("roundTrips", Double.NaN);
             default -> values.getOrDefault("handshakes", Double.NaN);
         };
         values.put("perCpuSecond", work / cpu);
@@ -131,49 +140,6 @@ public final class TlsHarness {
     private static String firstFields(String line, int n) {
         String[] f = line.split("\\s+");
         return String.join(" ", java.util.Arrays.copyOf(f, Math.min(n, f.length)));
-    }
-
-    private Process startServer() throws IOException {
-        Process p = new ProcessBuilder(Harness.taskset(serverCpu, nativeDir.resolve("tls_server").toString(), cert.toString(),
-                key.toString(), "0", "0")).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = r.readLine();
-        if (line == null || !line.startsWith("READY ")) {
-            p.destroyForcibly();
-            throw new IllegalStateException("tls_server did not start: " + line);
-        }
-        String[] parts = line.split(" ");
-        echoPort = Integer.parseInt(parts[1]);
-        discardPort = Integer.parseInt(parts[2]);
-        System.out.printf("tls_server: echo %d, discard %d, pinned to CPU %s%n", echoPort, discardPort, serverCpu);
-        // Process.destroy() closes our end of its stdout: read the STATS line it prints on SIGTERM from here on.
-        Thread reader = new Thread(() -> {
-            try {
-                for (String l; (l = r.readLine()) != null; ) {
-                    if (l.startsWith("STATS ")) {
-                        serverStats.complete(l.substring(6));
-                    }
-                }
-            } catch (IOException closed) {
-                // destroy() closed the stream first: no STATS
-            }
-            serverStats.complete("(no STATS line from tls_server)");
-        }, "tls-server-stdout");
-        reader.setDaemon(true);
-        reader.start();
-        return p;
-    }
-
-    /** SIGTERM, then the server's {@code STATS ...} line (handshakes, resumptions, group, OpenSSL version). */
-    private String stopServer(Process server) throws Exception {
-        ProcessHandle handle = server.toHandle();
-        new ProcessBuilder("kill", "-TERM", String.valueOf(handle.pid())).start().waitFor();
-        String stats = serverStats.get(10, TimeUnit.SECONDS);
-        if (!server.waitFor(5, TimeUnit.SECONDS)) {
-            server.destroyForcibly();
-        }
-        System.out.println("tls_server: " + stats);
-        return stats;
     }
 
     private Map<String, Double> runClient(String client, String mode, int port, String... rest) throws Exception {
