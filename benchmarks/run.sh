@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole comparison and writes benchmarks/RESULTS.md and benchmarks/results.png.
+# Runs the whole comparison and writes benchmarks/RESULTS.md and benchmarks/results.png (keeping the TLS
+# section that benchmarks/tls.sh writes there).
 # Needs Java 17, Maven, gcc and libevent 2.1 headers (installed with apt-get when missing).
 # Takes about 7 minutes on a 2-core machine. Extra arguments go to the harness, e.g.
 #   benchmarks/run.sh --repeats=5 --measure=5 --server-cpu=none --client-cpu=none

@@ -10,6 +10,11 @@ package io.github.bufferevent.bench;
  * stream   PORT SIZE WARMUP_SEC MEASURE_SEC
  * connect  PORT WARMUP_SEC MEASURE_SEC
  * idle     PORT COUNT
+ *
+ * IMPL: bufferevent | bufferevent-inline-tasks | netty-nio (TLS against tls_server; CERT = the server's certificate, PEM)
+ * tls-pingpong  PORT CERT SIZE WARMUP_SEC MEASURE_SEC   (1 connection)
+ * tls-stream    PORT CERT SIZE WARMUP_SEC MEASURE_SEC
+ * tls-handshake PORT CERT WARMUP_SEC MEASURE_SEC
  * </pre>
  */
 public final class ClientMain {
@@ -26,7 +31,9 @@ public final class ClientMain {
         String mode = args[1];
         int port = Integer.parseInt(args[2]);
         String result;
-        if (impl.startsWith("bufferevent")) {
+        if (mode.startsWith("tls-")) {
+            result = tls(impl, mode, port, args);
+        } else if (impl.startsWith("bufferevent")) {
             BevBench b = new BevBench(impl.equals("bufferevent-metrics"));
             result = switch (mode) {
                 case "pingpong" -> b.pingpong(port, Integer.parseInt(args[3]), Integer.parseInt(args[4]), d(args[5]), d(args[6]));
@@ -54,6 +61,33 @@ public final class ClientMain {
         System.out.println(result);
         System.out.flush();
         System.exit(0);
+    }
+
+    private static String tls(String impl, String mode, int port, String[] args) throws Exception {
+        TlsClientConfig config = new TlsClientConfig(java.nio.file.Path.of(args[3]));
+        if (impl.equals("bufferevent") || impl.equals("bufferevent-inline-tasks")) {
+            BevTlsBench b = new BevTlsBench(config, port, impl.equals("bufferevent-inline-tasks"));
+            return switch (mode) {
+                case "tls-pingpong" -> b.pingpong(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
+                case "tls-stream" -> b.stream(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
+                case "tls-handshake" -> b.handshake(d(args[4]), d(args[5]));
+                default -> throw new IllegalArgumentException("mode " + mode);
+            };
+        }
+        if (!impl.equals("netty-nio")) {
+            throw new IllegalArgumentException("TLS modes run bufferevent, bufferevent-inline-tasks or netty-nio, not " + impl);
+        }
+        NettyTlsBench n = new NettyTlsBench(config, port);
+        try {
+            return switch (mode) {
+                case "tls-pingpong" -> n.pingpong(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
+                case "tls-stream" -> n.stream(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
+                case "tls-handshake" -> n.handshake(d(args[4]), d(args[5]));
+                default -> throw new IllegalArgumentException("mode " + mode);
+            };
+        } finally {
+            n.shutdown();
+        }
     }
 
     private static double d(String s) {

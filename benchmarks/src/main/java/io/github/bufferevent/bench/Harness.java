@@ -124,7 +124,7 @@ public final class Harness {
         double minutes = (System.nanoTime() - start) / 60e9;
         String report = new ResultsReport(results, alloc, machine(), argLine, repeats, warmup, measure, idleCount, serverCpu, clientCpu,
                 minutes).markdown(chart.getFileName().toString());
-        Files.writeString(out, report);
+        Files.writeString(out, TlsSection.carryOver(Files.exists(out) ? Files.readString(out) : "", report));
         BarChart.write(chart, ResultsReport.ratios(results));
         System.out.println(report);
         System.out.printf("wrote %s and %s in %.1f minutes%n", out, chart, minutes);

@@ -16,6 +16,11 @@ final class Results {
         return String.format(Locale.ROOT, "RESULT {\"connects\":%d,\"seconds\":%.3f,\"perSec\":%.0f}", connects, seconds, connects / seconds);
     }
 
+    static String handshake(long handshakes, double seconds) {
+        return String.format(Locale.ROOT, "RESULT {\"handshakes\":%d,\"seconds\":%.3f,\"perSec\":%.0f}", handshakes, seconds,
+                handshakes / seconds);
+    }
+
     static String idle(int connections, long heapBefore, long heapAfter) {
         return String.format(Locale.ROOT, "RESULT {\"connections\":%d,\"heapBytesPerConnection\":%.0f}", connections,
                 (heapAfter - heapBefore) / (double) connections);
