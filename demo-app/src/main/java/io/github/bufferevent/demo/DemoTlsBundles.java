@@ -28,6 +28,7 @@ final class DemoTlsBundles {
     }
 
     private final CertificateSource certificates;
+    private long madeInMillis = -1;
 
     DemoTlsBundles(CertificateSource certificates) {
         this.certificates = certificates;
@@ -41,10 +42,13 @@ final class DemoTlsBundles {
      *     example is then off)
      */
     void addTo(ConfigurableEnvironment environment, Map<String, Object> properties) throws DemoCertificate.UnavailableException {
+        madeInMillis = -1;
         if (configured(environment, SERVER_BUNDLE)) {
             return;
         }
+        long start = System.nanoTime();
         DemoCertificate certificate = certificates.get();
+        madeInMillis = (System.nanoTime() - start) / 1_000_000;
         String server = "spring.ssl.bundle.jks." + SERVER_BUNDLE + ".";
         properties.put(server + "keystore.location", certificate.keyStore().toUri().toString());
         properties.put(server + "keystore.type", "PKCS12");
@@ -54,6 +58,11 @@ final class DemoTlsBundles {
             properties.put("spring.ssl.bundle.pem." + CLIENT_BUNDLE + ".truststore.certificate",
                     certificate.certificatePem().toUri().toString());
         }
+    }
+
+    /** How long the last {@link #addTo} waited for the certificate, or -1 if it needed none. */
+    long madeInMillis() {
+        return madeInMillis;
     }
 
     /** Whether any property of the bundle named {@code name} is set, as JKS or PEM bundle (relaxed names too). */

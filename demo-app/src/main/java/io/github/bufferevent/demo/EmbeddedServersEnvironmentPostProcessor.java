@@ -129,6 +129,11 @@ class EmbeddedServersEnvironmentPostProcessor implements EnvironmentPostProcesso
             return false;
         }
         int port = server.listenTls(environment.getProperty(prefix + "tls-port", Integer.class, 0));
+        if (tlsBundles.madeInMillis() >= 0) {
+            log.info("TLS example: the line server listens with TLS on 127.0.0.1:" + port + " with a certificate for localhost"
+                    + " made by keytool in " + tlsBundles.madeInMillis() + " ms (SSL bundles " + DemoTlsBundles.SERVER_BUNDLE
+                    + " and " + DemoTlsBundles.CLIENT_BUNDLE + ")");
+        }
         properties.put("local.demo." + peer.key() + ".tls-port", port);
         properties.put("bufferevent.clients." + peer.tlsClient() + ".host", "localhost");
         properties.put("bufferevent.clients." + peer.tlsClient() + ".port", port);
