@@ -6,7 +6,8 @@ import java.lang.invoke.VarHandle;
 /**
  * A bufferevent's read, write and connect timeouts ({@code bufferevent_set_timeouts}): the read
  * timer runs while reading is enabled and not suspended, the write timer while output is pending
- * or a connect is under way (the connect timeout, when set, replaces the write timeout then). On
+ * or a connect is under way (the connect timeout, when set, replaces the write timeout then; a TLS
+ * handshake's own timeout, when set, replaces both while the handshake runs). On
  * expiry the direction is disabled and the event callback gets {@code TIMEOUT|READING} or
  * {@code TIMEOUT|WRITING}. Loop thread, the bufferevent's lock held (except {@link #resetSoon()}).
  */
@@ -28,6 +29,9 @@ final class BevTimeouts {
     private long readNanos;
     private long writeNanos;
     private long connectNanos;
+    private long handshakeNanos;
+    /** A TLS handshake is under way (the connecting state after the transport connected). */
+    private boolean handshaking;
     /** Set by enable() and new settings from any thread: the next adjust restarts running timers. */
     private volatile boolean reset;
 
@@ -45,6 +49,16 @@ final class BevTimeouts {
         connectNanos = nanos;
     }
 
+    void setHandshake(long nanos) {
+        handshakeNanos = nanos;
+    }
+
+    /** A TLS handshake began: its timer starts anew with the handshake timeout (else the connect or write timeout). */
+    void handshakeBegun() {
+        handshaking = true;
+        reset = true;
+    }
+
     /** Any thread: the next {@link #adjust} starts running timers anew (as libevent re-adding events). */
     void resetSoon() {
         reset = true;
@@ -55,7 +69,9 @@ final class BevTimeouts {
         EventBase base = bev.base();
         boolean restart = reset && (boolean) RESET.getAndSet(this, false);
         arm(base, readTimer, readActive && readNanos > 0, readNanos, restart);
-        long w = connecting && connectNanos > 0 ? connectNanos : writeNanos;
+        long w = !connecting ? writeNanos
+                : handshaking && handshakeNanos > 0 ? handshakeNanos
+                : connectNanos > 0 ? connectNanos : writeNanos;
         arm(base, writeTimer, w > 0 && (connecting || writeActive), w, restart);
     }
 
@@ -83,6 +99,7 @@ final class BevTimeouts {
 
     /** The connect ended: its timer must not fire. */
     void connectDone() {
+        handshaking = false;
         bev.base().cancel(writeTimer);
     }
 

@@ -354,6 +354,17 @@ public final class BufferEvent extends LoopCallback implements AutoCloseable {
     }
 
     /**
+     * The TLS handshake's own timeout (nanoseconds, 0: the connect timeout, else the write
+     * timeout), as {@link BufferEventFactory.Builder#sslHandshakeTimeout} sets it.
+     */
+    void setHandshakeTimeout(long nanos) {
+        threads.runLocked("setHandshakeTimeout", () -> {
+            timeouts.setHandshake(nanos);
+            update();
+        });
+    }
+
+    /**
      * {@code bufferevent_set_max_single_read()}: the most bytes one read takes from the socket;
      * 0 or -1 restores the default (16384).
      */

@@ -33,6 +33,7 @@ public final class BufferEventFactory {
     private final BevRateLimitGroup rateLimitGroup;
     private final Instrumentation instrumentation;
     private final boolean sslVerifyHostname;
+    private final Duration sslHandshakeTimeout;
 
     private BufferEventFactory(Builder b) {
         this.base = b.base;
@@ -49,6 +50,7 @@ public final class BufferEventFactory {
         this.rateLimitGroup = b.rateLimitGroup;
         this.instrumentation = b.instrumentation != null ? b.instrumentation : b.base.instrumentation();
         this.sslVerifyHostname = b.sslVerifyHostname;
+        this.sslHandshakeTimeout = b.sslHandshakeTimeout;
         if (!sslVerifyHostname) {
             SslClientEngines.warnVerificationOff();
         }
@@ -87,13 +89,23 @@ public final class BufferEventFactory {
      * server's certificate (endpoint identification "HTTPS", unless the builder turned
      * {@link Builder#sslVerifyHostname} off). {@code serverName} is usually the host connected
      * to; {@code port} is the engine's peer port (its session cache key). The handshake is bound
-     * by the connect timeout, or else the write timeout.
+     * by {@link Builder#sslHandshakeTimeout}, or else the connect timeout, or else the write
+     * timeout; its expiry is reported as {@code TIMEOUT|WRITING}.
      *
      * @throws IllegalArgumentException if the server name is blank or the port outside 1..65535
      */
     public BufferEvent ssl(SSLContext context, String serverName, int port) throws IOException {
         SSLEngine engine = SslClientEngines.create(context, serverName, port, sslVerifyHostname);
-        return configure(BevFactory.sslSocket(base, null, engine, BevSslState.CONNECTING, instrumentation, options));
+        BufferEvent bev = configure(BevFactory.sslSocket(base, null, engine, BevSslState.CONNECTING, instrumentation, options));
+        if (sslHandshakeTimeout != null) {
+            bev.setHandshakeTimeout(sslHandshakeTimeout.toNanos());
+        }
+        return bev;
+    }
+
+    /** The timeout of {@link #ssl} handshakes, or null: the connect timeout, else the write timeout. */
+    public Duration sslHandshakeTimeout() {
+        return sslHandshakeTimeout;
     }
 
     /** Whether {@link #ssl} engines verify the server name against the certificate (default true). */
@@ -151,6 +163,7 @@ public final class BufferEventFactory {
         b.rateLimitGroup = rateLimitGroup;
         b.instrumentation = instrumentation;
         b.sslVerifyHostname = sslVerifyHostname;
+        b.sslHandshakeTimeout = sslHandshakeTimeout;
         return b;
     }
 
@@ -235,6 +248,7 @@ public final class BufferEventFactory {
         private BevRateLimitGroup rateLimitGroup;
         private Instrumentation instrumentation;
         private boolean sslVerifyHostname = true;
+        private Duration sslHandshakeTimeout;
 
         private Builder(EventBase base) {
             this.base = Objects.requireNonNull(base, "base");
@@ -329,6 +343,21 @@ public final class BufferEventFactory {
          */
         public Builder sslVerifyHostname(boolean verify) {
             this.sslVerifyHostname = verify;
+            return this;
+        }
+
+        /**
+         * How long a TLS handshake of {@link BufferEventFactory#ssl} may take, counted from the
+         * transport being connected; null or zero (the default): the connect timeout, or else
+         * the write timeout. Expiry is {@code TIMEOUT|WRITING}, as for a connect.
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder sslHandshakeTimeout(Duration timeout) {
+            if (timeout != null) {
+                EventBase.checkDelay("sslHandshakeTimeout", timeout);
+            }
+            this.sslHandshakeTimeout = timeout == null || timeout.isZero() ? null : timeout;
             return this;
         }
 

@@ -14,8 +14,8 @@ import javax.net.ssl.SSLException;
  * socket I/O stays in the socket backend. It takes the transport's callbacks over and reads from
  * it only while the handshake or the user's read side needs it. The handshake starts when the
  * transport connects (at once if it is connected) and {@code CONNECTED} is reported when it
- * completes; the engine is driven by {@link SslPump}; the handshake timeout is the write (or
- * connect) timeout while CONNECTING. close_notify goes out after the data on a FINISHED flush, in
+ * completes; the engine is driven by {@link SslPump}; the handshake is bound by the factory's
+ * handshake timeout when one is set, else by the connect (or else the write) timeout. close_notify goes out after the data on a FINISHED flush, in
  * a graceful shutdown, and on a free with a FINISHED flush pending (the transport then lives on
  * until it has sent it: {@link SslTransportRelease}). Loop thread (or before the loop runs), the bufferevent's lock held,
  * except {@link #connect}, {@link #connectHostname} and the getters marked "any thread".
@@ -416,7 +416,7 @@ final class SslBackend extends BevBackend {
         }
         bev.life.move(BevLifecycle.NEW, BevLifecycle.CONNECTING);
         handshakeStart = bev.base().now();
-        bev.timeouts.resetSoon(); // the handshake gets a whole timeout of its own
+        bev.timeouts.handshakeBegun(); // the handshake gets a whole timeout of its own
         pump.begin();
         bev.refresh();
         drive(); // a server's engine is ready at once (and reads a hello that came with the connect); a client's waits for its task

@@ -78,4 +78,47 @@ class BufferEventFactorySslTest {
                     .hasMessageContaining("context");
         }
     }
+
+    /**
+     * The factory's handshake timeout bounds the handshake on its own: a peer that accepts TCP
+     * but never answers the hello ends the attempt as TIMEOUT|WRITING long before the 30 s
+     * connect and write timeouts would, and instrumentation sees a TIMEOUT outcome.
+     */
+    @Test
+    void theHandshakeTimeoutBoundsTheHandshakeApartFromConnectAndWriteTimeouts() throws Exception {
+        java.util.List<String> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Instrumentation seen = new Instrumentation() {
+            @Override
+            public void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
+                outcomes.add(outcome.name());
+            }
+        };
+        try (PeerServer silent = PeerServer.start(s -> s.getInputStream().readAllBytes()); EventBase base = startBase()) {
+            BufferEventFactory factory = BufferEventFactory.builder(base).options(BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE)
+                    .timeouts(null, Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30))
+                    .sslHandshakeTimeout(Duration.ofMillis(300)).instrumentation(seen).build();
+            assertThat(factory.sslHandshakeTimeout()).isEqualTo(Duration.ofMillis(300));
+            assertThat(factory.toBuilder().build().sslHandshakeTimeout()).isEqualTo(Duration.ofMillis(300));
+            BufferEvent bev = factory.ssl(pki.clientContext(), TestPki.HOST, silent.port());
+            TlsRecorder rec = TlsRecorder.on(bev);
+            long start = System.nanoTime();
+            bev.connect(silent.address());
+            await().atMost(WAIT).until(rec::ended);
+            assertThat(rec.events).containsExactly("WRITING|TIMEOUT");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(250))
+                    .isLessThan(Duration.ofSeconds(25));
+            await().atMost(WAIT).until(() -> !outcomes.isEmpty());
+            assertThat(outcomes).containsExactly("TIMEOUT");
+            bev.free();
+        }
+    }
+
+    @Test
+    void aNegativeHandshakeTimeoutIsRefusedAndZeroMeansNone() throws Exception {
+        try (EventBase base = startBase()) {
+            assertThatThrownBy(() -> BufferEventFactory.builder(base).sslHandshakeTimeout(Duration.ofMillis(-1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sslHandshakeTimeout");
+            assertThat(BufferEventFactory.builder(base).sslHandshakeTimeout(Duration.ZERO).build().sslHandshakeTimeout()).isNull();
+        }
+    }
 }

@@ -40,9 +40,9 @@ import javax.net.ssl.X509TrustManager;
  * {@code localhost} and {@code 127.0.0.1}, a client certificate, and a second CA nobody trusts.
  * Made once per JVM; {@link #writePem} writes the files an {@code openssl} peer needs.
  */
-final class TestPki {
+public final class TestPki {
 
-    static final String HOST = "localhost";
+    public static final String HOST = "localhost";
     static final char[] PASSWORD = "changeit".toCharArray();
 
     private static TestPki instance;
@@ -74,7 +74,7 @@ final class TestPki {
         stranger = issue(HOST, strangerKey.getPublic(), "some other CA", otherCaKey, false, true, HOST);
     }
 
-    static synchronized TestPki get() {
+    public static synchronized TestPki get() {
         if (instance == null) {
             try {
                 instance = new TestPki();
@@ -88,7 +88,7 @@ final class TestPki {
     // ------------------------------------------------------------------ contexts
 
     /** The server's context: its certificate (and the CA), trusting the CA (for client certificates). */
-    SSLContext serverContext() {
+    public SSLContext serverContext() {
         return context(serverKey, new X509Certificate[] {server, ca}, ca);
     }
 
@@ -196,12 +196,17 @@ final class TestPki {
     // ------------------------------------------------------------------ files for openssl
 
     /** Writes ca.pem, server.pem (with the CA), server.key, client.pem, client.key into {@code dir}. */
-    void writePem(Path dir) throws IOException {
+    public void writePem(Path dir) throws IOException {
         Files.writeString(dir.resolve("ca.pem"), pem("CERTIFICATE", encoded(ca)));
         Files.writeString(dir.resolve("server.pem"), pem("CERTIFICATE", encoded(server)) + pem("CERTIFICATE", encoded(ca)));
         Files.writeString(dir.resolve("server.key"), pem("PRIVATE KEY", serverKey.getPrivate().getEncoded()));
         Files.writeString(dir.resolve("client.pem"), pem("CERTIFICATE", encoded(client)) + pem("CERTIFICATE", encoded(ca)));
         Files.writeString(dir.resolve("client.key"), pem("PRIVATE KEY", clientKey.getPrivate().getEncoded()));
+    }
+
+    /** The certificate of the CA nobody trusts, in PEM. */
+    public String otherCaPem() {
+        return pem("CERTIFICATE", encoded(otherCa));
     }
 
     private static byte[] encoded(Certificate c) {

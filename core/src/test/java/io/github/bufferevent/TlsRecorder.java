@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * every plaintext byte read, and {@link BufferEvent#sslError()} as it was when an event arrived.
  * Optionally echoes what it reads. Callbacks run on the loop; the getters from any thread.
  */
-final class TlsRecorder {
+public final class TlsRecorder {
 
     final List<String> events = new CopyOnWriteArrayList<>();
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();

@@ -13,13 +13,13 @@ import javax.net.ssl.SSLContext;
  * bufferevent (THREADSAFE, CLOSE_ON_FREE) with a {@link TlsRecorder} (echoing or not), after
  * {@code setup} had its say.
  */
-final class TlsTestServer implements AutoCloseable {
+public final class TlsTestServer implements AutoCloseable {
 
-    final List<BufferEvent> accepted = new CopyOnWriteArrayList<>();
-    final List<TlsRecorder> recorders = new CopyOnWriteArrayList<>();
+    public final List<BufferEvent> accepted = new CopyOnWriteArrayList<>();
+    public final List<TlsRecorder> recorders = new CopyOnWriteArrayList<>();
     final ConnectionListener listener;
 
-    TlsTestServer(EventBase base, SSLContext ctx, boolean needClientAuth, boolean echo, Consumer<BufferEvent> setup) throws IOException {
+    public TlsTestServer(EventBase base, SSLContext ctx, boolean needClientAuth, boolean echo, Consumer<BufferEvent> setup) throws IOException {
         listener = ConnectionListener.bind(base, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256, (l, ch, peer) -> {
             try {
                 BufferEvent bev = BufferEvent.sslSocket(base, ch, TestPki.serverEngine(ctx, needClientAuth), BevSslState.ACCEPTING,
@@ -37,11 +37,11 @@ final class TlsTestServer implements AutoCloseable {
         this(base, ctx, false, false, b -> { });
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return (InetSocketAddress) listener.localAddress();
     }
 
-    int port() {
+    public int port() {
         return address().getPort();
     }
 

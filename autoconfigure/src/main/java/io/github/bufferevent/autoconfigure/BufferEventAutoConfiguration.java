@@ -15,12 +15,15 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 
 /**
  * Auto-configuration of the bufferevent starter: an {@link EventBase} running on its own selector
  * thread, a {@link BufferEventFactory} with the {@code bufferevent.defaults}, the rate-limit groups
- * of {@code bufferevent.rate-limit-groups} and the named clients of {@code bufferevent.clients}. Every bean backs off when the application declares its own.
+ * of {@code bufferevent.rate-limit-groups} and the named clients of {@code bufferevent.clients}
+ * (over TLS with {@code ssl.*}, material from Boot's SSL bundles). Every bean backs off when the
+ * application declares its own.
  * {@code bufferevent.enabled=false} turns it all off.
  */
 @AutoConfiguration
@@ -83,7 +86,7 @@ public final class BufferEventAutoConfiguration {
     @ConditionalOnMissingBean
     BufferEventClients bufferEventClients(EventBase base, BufferEventProperties properties,
             ObjectProvider<BufferEventInstrumentation> instrumentation, ObjectProvider<BufferEventClientCustomizer> customizers,
-            ListableBeanFactory beanFactory, BufferEventRateLimitGroups groups) {
+            ListableBeanFactory beanFactory, BufferEventRateLimitGroups groups, ObjectProvider<SslBundles> sslBundles) {
         BufferEventInstrumentation instr = instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE);
         ConnectionSettings.ofDefaults(properties.getDefaults()); // report a bad default under its own name first
         Map<String, BufferEventClient> clients = new LinkedHashMap<>();
@@ -92,8 +95,9 @@ public final class BufferEventAutoConfiguration {
             ClientSettings settings = ClientSettings.of(name, client, properties.getDefaults(), groups.names());
             settingsByName.put(name, settings);
             BevRateLimitGroup group = settings.rateLimitGroup == null ? null : groups.get(settings.rateLimitGroup);
+            ClientTls tls = ClientTls.of(name, settings.connection, sslBundles.getIfAvailable());
             BufferEventClient c = settings.toClient(base, settings.connection.factory(base, instr.forClient(name), group),
-                    instr.forExchanges(name));
+                    instr.forExchanges(name), tls);
             BufferEventClientHandler handler = handlerFor(beanFactory, name);
             if (handler != null) {
                 c.setHandler(handler);

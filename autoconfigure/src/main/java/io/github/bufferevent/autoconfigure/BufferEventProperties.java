@@ -132,6 +132,9 @@ public class BufferEventProperties {
         /** Token buckets limiting each connection's reads and writes; unset rates for no limit. */
         private final RateLimit rateLimit = new RateLimit();
 
+        /** TLS on the connections (named clients; the factory bean's {@code ssl(...)} takes verify-hostname and handshake-timeout). */
+        private final Ssl ssl = new Ssl();
+
         static Connection withDefaults() {
             Connection c = new Connection();
             c.connectTimeout = Duration.ofSeconds(5);
@@ -143,6 +146,8 @@ public class BufferEventProperties {
             c.maxSingleRead = DataSize.ofKilobytes(16);
             c.maxSingleWrite = DataSize.ofKilobytes(60);
             c.options = new ArrayList<>(List.of("THREADSAFE", "CLOSE_ON_FREE"));
+            c.ssl.verifyHostname = true;
+            c.ssl.handshakeTimeout = Duration.ofSeconds(10);
             return c;
         }
 
@@ -204,6 +209,75 @@ public class BufferEventProperties {
 
         public RateLimit getRateLimit() {
             return rateLimit;
+        }
+
+        public Ssl getSsl() {
+            return ssl;
+        }
+    }
+
+    /**
+     * TLS ({@code ssl.*}): a client connection is a TLS client bufferevent that sends the server
+     * name (SNI) and checks the server's certificate against it.
+     */
+    public static class Ssl {
+
+        /** Whether connections use TLS; unset: on when ssl.bundle is set. On without a bundle: the JDK's default trust store. */
+        private Boolean enabled;
+
+        /**
+         * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) giving the trust store, the key
+         * store for mutual TLS, protocols and cipher suites. A reloaded bundle reaches new connections.
+         */
+        private String bundle;
+
+        /** Name sent as SNI and checked against the server's certificate; unset: the host connected to. */
+        private String serverName;
+
+        /** Whether the server's certificate must match the server name (endpoint identification HTTPS). Off logs a WARN. */
+        private Boolean verifyHostname;
+
+        /** How long a TLS handshake may take once TCP is connected; reported as WRITING|TIMEOUT. 0: the connect timeout. */
+        private Duration handshakeTimeout;
+
+        public Boolean getEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(Boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getBundle() {
+            return bundle;
+        }
+
+        public void setBundle(String bundle) {
+            this.bundle = bundle;
+        }
+
+        public String getServerName() {
+            return serverName;
+        }
+
+        public void setServerName(String serverName) {
+            this.serverName = serverName;
+        }
+
+        public Boolean getVerifyHostname() {
+            return verifyHostname;
+        }
+
+        public void setVerifyHostname(Boolean verifyHostname) {
+            this.verifyHostname = verifyHostname;
+        }
+
+        public Duration getHandshakeTimeout() {
+            return handshakeTimeout;
+        }
+
+        public void setHandshakeTimeout(Duration handshakeTimeout) {
+            this.handshakeTimeout = handshakeTimeout;
         }
     }
 

@@ -116,9 +116,16 @@ final class ClientSettings {
         return new ClientSettings(name, client, defaults, groups);
     }
 
-    /** The client these settings describe, on {@code base}, making its bufferevents with {@code factory}, telling {@code listener} of its exchanges. */
-    BufferEventClient toClient(EventBase base, BufferEventFactory factory, ExchangeListener listener) {
-        return BufferEventClient.builder(base, name).factory(factory).exchangeListener(listener).addresses(addresses).framing(framing)
+    /**
+     * The client these settings describe, on {@code base}, making its bufferevents with
+     * {@code factory}, telling {@code listener} of its exchanges, over TLS with {@code tls} (null: plain TCP).
+     */
+    BufferEventClient toClient(EventBase base, BufferEventFactory factory, ExchangeListener listener, ClientTls tls) {
+        BufferEventClient.Builder b = BufferEventClient.builder(base, name);
+        if (tls != null) {
+            b.ssl(tls, connection.sslServerName).sslEngineConfigurer(tls);
+        }
+        return b.factory(factory).exchangeListener(listener).addresses(addresses).framing(framing)
                 .replyTimeout(replyTimeout).maxInFlight(maxInFlight).poolSize(poolSize).failback(failback)
                 .pendingWhileDisconnected(pendingPolicy).maxPendingBytes(maxPendingBytes)
                 .writeBufferWaterMarks(writeBufferLowWaterMark, writeBufferHighWaterMark)

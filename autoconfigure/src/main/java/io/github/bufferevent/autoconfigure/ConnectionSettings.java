@@ -35,6 +35,17 @@ final class ConnectionSettings {
     final EnumSet<BevOption> options;
     /** The rate limit of each bufferevent, or null for none. */
     final EvTokenBucketCfg rateLimit;
+    /** Whether connections use TLS. */
+    final boolean sslEnabled;
+    /** The SSL bundle's name, or null (TLS on: the JDK's default trust). */
+    final String sslBundle;
+    /** The property that named the bundle (for messages), or null. */
+    final String sslBundleProperty;
+    /** The SNI / verification name, or null: the host connected to. */
+    final String sslServerName;
+    final boolean sslVerifyHostname;
+    /** The handshake timeout, or null: the connect timeout. */
+    final Duration sslHandshakeTimeout;
 
     private ConnectionSettings(Merger m) {
         connectTimeout = m.duration("connect-timeout", BufferEventProperties.Connection::getConnectTimeout);
@@ -47,6 +58,13 @@ final class ConnectionSettings {
         maxSingleWrite = (int) m.positiveSize("max-single-write", BufferEventProperties.Connection::getMaxSingleWrite);
         options = m.options();
         rateLimit = RateLimitSettings.toConfig(m.rateLimit());
+        sslBundle = m.nonBlank("ssl.bundle", c -> c.getSsl().getBundle(), "the name of an SSL bundle under spring.ssl.bundle");
+        sslBundleProperty = sslBundle == null ? null : m.source("ssl.bundle", c -> c.getSsl().getBundle());
+        sslEnabled = m.sslEnabled();
+        sslServerName = m.nonBlank("ssl.server-name", c -> c.getSsl().getServerName(), "a host name (or unset: the host connected to)");
+        Boolean verify = m.pick(c -> c.getSsl().getVerifyHostname());
+        sslVerifyHostname = verify == null || verify;
+        sslHandshakeTimeout = m.duration("ssl.handshake-timeout", c -> c.getSsl().getHandshakeTimeout());
         try {
             BufferEventFactory.checkReadWatermark(readLow, readHigh); // the core's rule, named here by property
         } catch (IllegalArgumentException e) {
@@ -83,6 +101,8 @@ final class ConnectionSettings {
                 .rateLimit(rateLimit)
                 .rateLimitGroup(group)
                 .instrumentation(instrumentation)
+                .sslVerifyHostname(sslVerifyHostname)
+                .sslHandshakeTimeout(sslHandshakeTimeout)
                 .build();
     }
 
@@ -116,6 +136,34 @@ final class ConnectionSettings {
                 throw new InvalidBufferEventPropertyException(source(key, getter), d, "a duration of 0 or more (0 or unset: none)");
             }
             return d == null || d.isZero() ? null : d;
+        }
+
+        /** A string setting that, when set, must not be blank; trimmed. */
+        String nonBlank(String key, Function<BufferEventProperties.Connection, String> getter, String allowed) {
+            String v = pick(getter);
+            if (v == null) {
+                return null;
+            }
+            if (v.isBlank()) {
+                throw new InvalidBufferEventPropertyException(source(key, getter), v, allowed);
+            }
+            return v.trim();
+        }
+
+        /**
+         * TLS is on when ssl.enabled says so, else when a bundle is named: the client's own
+         * settings first, then the defaults'.
+         */
+        boolean sslEnabled() {
+            for (BufferEventProperties.Connection c : client == null ? List.of(defaults) : List.of(client, defaults)) {
+                if (c.getSsl().getEnabled() != null) {
+                    return c.getSsl().getEnabled();
+                }
+                if (c.getSsl().getBundle() != null) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         long size(String key, Function<BufferEventProperties.Connection, DataSize> getter, long max) {

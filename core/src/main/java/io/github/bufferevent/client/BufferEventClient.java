@@ -12,11 +12,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import javax.net.ssl.SSLContext;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
 
 /**
  * A reconnecting client for one logical peer: a list of addresses tried in order, a pool of
@@ -449,9 +452,11 @@ public final class BufferEventClient implements AutoCloseable {
      * @param inFlight exchanges waiting for their reply on it
      * @param bufferedOutput bytes in its output
      * @param reconnectAttempt consecutive failed attempts
+     * @param tlsSession the TLS session (protocol, cipher suite, peer certificates) of the
+     *        connection that is up, or null for plain TCP or no connection
      */
     public record ConnectionInfo(int index, String state, String target, SocketAddress remoteAddress, Instant connectedSince,
-            int inFlight, long bufferedOutput, int reconnectAttempt) {
+            int inFlight, long bufferedOutput, int reconnectAttempt, SSLSession tlsSession) {
     }
 
     @Override
@@ -480,8 +485,9 @@ public final class BufferEventClient implements AutoCloseable {
         Backoff backoff = new Backoff(true, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.2);
         boolean required;
         BufferEventClientHandler handler;
-        SSLContext sslContext;
+        Supplier<SSLContext> sslContext;
         String sslServerName;
+        Consumer<SSLEngine> sslEngineConfigurer;
         ExchangeListener listener = ExchangeListener.NONE;
 
         private Builder(EventBase base, String name) {
@@ -543,8 +549,31 @@ public final class BufferEventClient implements AutoCloseable {
          * connect, retried with backoff like a refused one. Null context: plain TCP (the default).
          */
         public Builder ssl(SSLContext context, String serverName) {
+            this.sslContext = context == null ? null : () -> context;
+            this.sslServerName = serverName;
+            return this;
+        }
+
+        /**
+         * As {@link #ssl(SSLContext, String)}, with the context asked for again on every new
+         * connection (on the thread that opens it: the loop thread, or the caller of
+         * {@code connect()}): what a rotated certificate needs, new connections take the new
+         * material while live ones keep theirs. The supplier must return quickly and not block;
+         * an exception or null from it fails that attempt like a refused connect. Null: plain TCP.
+         */
+        public Builder ssl(Supplier<SSLContext> context, String serverName) {
             this.sslContext = context;
             this.sslServerName = serverName;
+            return this;
+        }
+
+        /**
+         * Runs on each new TLS engine after the secure defaults (SNI, host name verification) are
+         * set and before the handshake: for enabled protocols, cipher suites and other
+         * {@code SSLParameters} (default: none). Same thread rules as {@link #ssl(Supplier, String)}.
+         */
+        public Builder sslEngineConfigurer(Consumer<SSLEngine> configurer) {
+            this.sslEngineConfigurer = configurer;
             return this;
         }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLSession;
 
 /**
  * One connection of a {@link BufferEventClient}'s pool: its bufferevent and its life (connect,
@@ -52,6 +53,8 @@ final class ClientConnection {
     private boolean failbackDue;
     volatile SocketAddress remoteAddress;
     volatile Instant connectedSince;
+    /** The TLS session of the connection that is up, or null (plain TCP, or down). */
+    volatile SSLSession tlsSession;
     volatile String target;
 
     ClientConnection(BufferEventClient client, BufferEventFactory factory, int index) {
@@ -124,6 +127,7 @@ final class ClientConnection {
         phase = Phase.CONNECTED;
         remoteAddress = b.remoteAddress();
         connectedSince = Instant.now();
+        tlsSession = b.sslEngine() == null ? null : b.sslEngine().getSession();
         client.events.up(this, rotation.connected());
         if (!rotation.onFirst() && settings.failback) {
             probe.start();
@@ -164,6 +168,7 @@ final class ClientConnection {
         failWaiters(new IllegalStateException("the event base closed"));
         phase = Phase.CLOSED;
         connectedSince = null;
+        tlsSession = null;
         probe.cancel();
     }
 
@@ -182,6 +187,7 @@ final class ClientConnection {
 
     private void ended(int events, Throwable cause, long unsent, boolean wasConnected) {
         connectedSince = null;
+        tlsSession = null;
         failbackDue = false;
         if (client.closing()) {
             phase = Phase.CLOSED; // before connectionDown, which ends the client once every connection is closed
@@ -372,7 +378,7 @@ final class ClientConnection {
     BufferEventClient.ConnectionInfo info() {
         BufferEvent b = published;
         return new BufferEventClient.ConnectionInfo(index, phase.name(), target, remoteAddress, connectedSince, waiters.inFlight(),
-                b == null ? 0 : b.bufferedOutput(), rotation.attempt());
+                b == null ? 0 : b.bufferedOutput(), rotation.attempt(), tlsSession);
     }
 
     /** Consecutive failed attempts since this connection was last up; any thread. */

@@ -1,17 +1,20 @@
 package io.github.bufferevent.client;
 
-import io.github.bufferevent.BufferEvent;
-import java.io.IOException;
-import javax.net.ssl.SSLContext;
-
 import io.github.bufferevent.BevOption;
+import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.client.BufferEventClient.PendingPolicy;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 
 /**
  * The settings of one {@link BufferEventClient}, as its {@link BufferEventClient.Builder} checked
@@ -44,7 +47,9 @@ final class ClientSettings {
     /** The handler given, or null. */
     final BufferEventClientHandler handler;
     /** TLS for every connection, or null for plain TCP. */
-    final SSLContext sslContext;
+    final Supplier<SSLContext> sslContext;
+    /** Runs on each new engine, or null. */
+    final Consumer<SSLEngine> sslEngineConfigurer;
     /** The name sent (SNI) and verified; null: each address's host. */
     final String sslServerName;
 
@@ -68,6 +73,12 @@ final class ClientSettings {
                 : BufferEventFactory.builder(base).options(BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE).build();
         this.handler = b.handler;
         this.sslContext = b.sslContext;
+        this.sslEngineConfigurer = b.sslEngineConfigurer;
+        if (sslContext != null) {
+            // The JDK loads its IDN tables (about 100 ms) on the first SNI name: here, on the
+            // builder's thread, rather than on the loop at the first connect.
+            new SNIHostName("warm-up.invalid");
+        }
         this.sslServerName = b.sslServerName;
     }
 
@@ -80,7 +91,20 @@ final class ClientSettings {
         if (sslContext == null) {
             return factory.socket();
         }
-        return factory.ssl(sslContext, sslServerName != null ? sslServerName : address.getHostString(), address.getPort());
+        SSLContext context = sslContext.get();
+        if (context == null) {
+            throw new IOException("client '" + name + "': its SSL context supplier returned null");
+        }
+        BufferEvent bev = factory.ssl(context, sslServerName != null ? sslServerName : address.getHostString(), address.getPort());
+        if (sslEngineConfigurer != null) {
+            try {
+                sslEngineConfigurer.accept(bev.sslEngine());
+            } catch (RuntimeException e) {
+                bev.free();
+                throw new IOException("client '" + name + "': its SSL engine configurer failed: " + e, e);
+            }
+        }
+        return bev;
     }
 
     /** How an exchange fails whose reply did not come from {@code target} within the reply timeout. */

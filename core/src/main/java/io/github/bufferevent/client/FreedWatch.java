@@ -93,6 +93,11 @@ final class FreedWatch implements Instrumentation {
     }
 
     @Override
+    public void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
+        delegate.handshakeFinished(bev, outcome, cause, nanos);
+    }
+
+    @Override
     public void loopTurn(EventBase b, long nanos) {
         delegate.loopTurn(b, nanos);
     }

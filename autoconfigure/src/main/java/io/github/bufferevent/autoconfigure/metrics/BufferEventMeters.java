@@ -37,6 +37,11 @@ public final class BufferEventMeters {
     public static final String EXCHANGES_IN_FLIGHT = "bufferevent.exchanges.in-flight";
     /** The Observation of each exchange (with an ObservationRegistry); key values {@code client}, {@code outcome}. */
     public static final String EXCHANGE_OBSERVATION = "bufferevent.exchange";
+    /**
+     * Timer of TLS handshakes, from the transport being connected to the handshake's end; tags
+     * {@code client}, {@code outcome} = success | failure | timeout. Registered at a client's first handshake.
+     */
+    public static final String TLS_HANDSHAKES = "bufferevent.tls.handshakes";
     /** Timer of loop turns (the work after each selector wake-up). */
     public static final String TURN_DURATION = "bufferevent.eventbase.turn.duration";
     /** Gauge of tasks handed to the loop and not yet run. */
@@ -48,7 +53,7 @@ public final class BufferEventMeters {
     public static final String TAG_CLIENT = "client";
     /** Tag of connects: success | refused | timeout | unresolved | error. */
     public static final String TAG_OUTCOME = "outcome";
-    /** Tag of errors: connect | read | write | dns | timeout | callback. */
+    /** Tag of errors: connect | read | write | dns | tls | timeout | callback. */
     public static final String TAG_KIND = "kind";
     /** Tag of buffered bytes (input | output), bytes (read | written) and rate-limit suspensions (read | write). */
     public static final String TAG_DIRECTION = "direction";

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The meters of one client name, registered once and held, so recording an event is a field read
@@ -49,6 +50,8 @@ final class ClientMeters implements Instrumentation {
     private final Counter readRateLimited;
     private final Counter writeRateLimited;
 
+    /** Registered at the first handshake of each outcome: a plain-TCP client shows no TLS series. */
+    private final AtomicReferenceArray<Timer> handshakeTimers = new AtomicReferenceArray<>(HandshakeOutcome.values().length);
     private final Timer[] exchangeTimers = new Timer[ExchangeOutcome.values().length];
     private final ObservationRegistry observations;
     private final ExchangeListener exchanges;
@@ -169,7 +172,9 @@ final class ClientMeters implements Instrumentation {
     }
 
     private <M extends Meter> M keep(M meter) {
-        meters.add(meter);
+        synchronized (meters) {
+            meters.add(meter);
+        }
         return meter;
     }
 
@@ -191,8 +196,10 @@ final class ClientMeters implements Instrumentation {
 
     /** Removes every meter of this client from the registry. */
     void remove() {
-        for (Meter m : meters) {
-            registry.remove(m);
+        synchronized (meters) {
+            for (Meter m : meters) {
+                registry.remove(m);
+            }
         }
     }
 
@@ -234,7 +241,7 @@ final class ClientMeters implements Instrumentation {
     @Override
     public void error(BufferEvent bev, ErrorKind kind, Throwable cause) {
         errors[kind.ordinal()].increment();
-        if ((kind == ErrorKind.READ || kind == ErrorKind.WRITE) && ended(bev)) {
+        if ((kind == ErrorKind.READ || kind == ErrorKind.WRITE || kind == ErrorKind.TLS) && ended(bev)) {
             errorDisconnects.increment();
         }
     }
@@ -267,6 +274,27 @@ final class ClientMeters implements Instrumentation {
     @Override
     public void rateLimitSuspended(BufferEvent bev, int direction) {
         (direction == BevEvent.READING ? readRateLimited : writeRateLimited).increment();
+    }
+
+    @Override
+    public void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
+        Timer t = handshakeTimers.get(outcome.ordinal());
+        if (t == null) {
+            t = handshakeTimer(outcome);
+        }
+        t.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private synchronized Timer handshakeTimer(HandshakeOutcome outcome) {
+        Timer t = handshakeTimers.get(outcome.ordinal());
+        if (t == null) {
+            t = keep(Timer.builder(BufferEventMeters.TLS_HANDSHAKES)
+                    .description("TLS handshakes, from the transport being connected to their end, by outcome")
+                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, outcome.name().toLowerCase(Locale.ROOT))
+                    .register(registry));
+            handshakeTimers.set(outcome.ordinal(), t);
+        }
+        return t;
     }
 
     private void markConnected(BufferEvent bev) {
