@@ -17,6 +17,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 
 /**
  * Auto-configuration of the bufferevent starter: an {@link EventBase} running on its own selector
@@ -34,9 +35,16 @@ public final class BufferEventAutoConfiguration {
     /** The client name the {@link BufferEventFactory} bean reports under. */
     public static final String DEFAULT_CLIENT_NAME = "default";
 
+    /** Unknown keys under bufferevent. stop startup before any bean reads the settings. */
+    @Bean
+    BufferEventPropertiesCheck bufferEventPropertiesCheck(Environment environment, BufferEventProperties properties) {
+        return BufferEventPropertiesCheck.verify(environment, properties);
+    }
+
     @Bean
     @ConditionalOnMissingBean
-    EventBase bufferEventBase(BufferEventProperties properties, ObjectProvider<BufferEventInstrumentation> instrumentation) {
+    EventBase bufferEventBase(BufferEventProperties properties, ObjectProvider<BufferEventInstrumentation> instrumentation,
+            BufferEventPropertiesCheck checked) {
         String threadName = properties.getEventBase().getThreadName();
         if (threadName == null || threadName.isBlank()) {
             throw new InvalidBufferEventPropertyException("bufferevent.event-base.thread-name", threadName, "a non-blank thread name");
@@ -71,14 +79,15 @@ public final class BufferEventAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     BufferEventFactory bufferEventFactory(EventBase base, BufferEventProperties properties,
-            ObjectProvider<BufferEventInstrumentation> instrumentation) {
+            ObjectProvider<BufferEventInstrumentation> instrumentation, BufferEventPropertiesCheck checked) {
         return ConnectionSettings.ofDefaults(properties.getDefaults())
                 .factory(base, instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE).forClient(DEFAULT_CLIENT_NAME));
     }
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    BufferEventRateLimitGroups bufferEventRateLimitGroups(EventBase base, BufferEventProperties properties) {
+    BufferEventRateLimitGroups bufferEventRateLimitGroups(EventBase base, BufferEventProperties properties,
+            BufferEventPropertiesCheck checked) {
         return BufferEventRateLimitGroups.create(base, properties.getRateLimitGroups());
     }
 
@@ -86,7 +95,8 @@ public final class BufferEventAutoConfiguration {
     @ConditionalOnMissingBean
     BufferEventClients bufferEventClients(EventBase base, BufferEventProperties properties,
             ObjectProvider<BufferEventInstrumentation> instrumentation, ObjectProvider<BufferEventClientCustomizer> customizers,
-            ListableBeanFactory beanFactory, BufferEventRateLimitGroups groups, ObjectProvider<SslBundles> sslBundles) {
+            ListableBeanFactory beanFactory, BufferEventRateLimitGroups groups, ObjectProvider<SslBundles> sslBundles,
+            BufferEventPropertiesCheck checked) {
         BufferEventInstrumentation instr = instrumentation.getIfAvailable(() -> BufferEventInstrumentation.NONE);
         ConnectionSettings.ofDefaults(properties.getDefaults()); // report a bad default under its own name first
         Map<String, BufferEventClient> clients = new LinkedHashMap<>();

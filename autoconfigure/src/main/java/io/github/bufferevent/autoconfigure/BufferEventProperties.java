@@ -20,6 +20,9 @@ public class BufferEventProperties {
     /** Whether the starter creates its EventBase, factory and clients. */
     private boolean enabled = true;
 
+    /** Whether startup fails on a key under bufferevent. that no setting has (a misspelling), naming the closest valid key. */
+    private boolean failOnUnknownProperties = true;
+
     /** The managed event loop. */
     private final EventBaseSettings eventBase = new EventBaseSettings();
 
@@ -41,6 +44,14 @@ public class BufferEventProperties {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    public boolean isFailOnUnknownProperties() {
+        return failOnUnknownProperties;
+    }
+
+    public void setFailOnUnknownProperties(boolean failOnUnknownProperties) {
+        this.failOnUnknownProperties = failOnUnknownProperties;
     }
 
     public EventBaseSettings getEventBase() {

@@ -42,6 +42,9 @@ class LoadLimitsTest {
         registry.add("bufferevent.clients.mute.host", () -> "127.0.0.1");
         registry.add("bufferevent.clients.mute.port", MUTE::port);
         registry.add("bufferevent.clients.mute.framing.type", () -> "line");
+        // A run on mute must stay running until cancelled: with the default 5 s reply timeout its
+        // first failure ended it, and on a slow machine the eviction test outlived it.
+        registry.add("bufferevent.clients.mute.reply-timeout", () -> "60s");
     }
 
     @AfterAll

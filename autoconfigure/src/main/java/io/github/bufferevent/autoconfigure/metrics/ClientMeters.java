@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,61 +21,74 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The meters of one client name, registered once and held, so recording an event is a field read
- * and an increment (no lookup, no allocation). Live bufferevents are tracked for the
+ * The meters of one client name. Each series is registered the first time it has something to
+ * say (a counter at its first increment, a timer at its first recording, the buffered-bytes and
+ * active-connection gauges at the first bufferevent), so a client or factory that was never used,
+ * or an outcome that never happened, shows no always-zero series. After that, recording is a
+ * volatile read and an increment: no lookup, no allocation. Live bufferevents are tracked for the
  * buffered-bytes gauges, which read only their any-thread snapshots.
  */
 final class ClientMeters implements Instrumentation {
 
+    /** Where meters registered after {@link #remove()} go: a registry with no children records nothing. */
+    private static final MeterRegistry DETACHED = new CompositeMeterRegistry();
+
     private final String client;
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
+    private volatile boolean removed;
     private final Set<BufferEvent> live = ConcurrentHashMap.newKeySet();
     /** Live bufferevents whose connection is established and not yet reported as ended. */
     private final Set<BufferEvent> connected = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
+    private final OnFirstUse<Meter> gauges;
 
-    private final Counter[] connects = new Counter[ConnectOutcome.values().length];
-    private final Timer[] connectDurations = new Timer[ConnectOutcome.values().length];
-    private final Counter[] errors = new Counter[ErrorKind.values().length];
-    private final Counter timeoutErrors;
-    private final Counter bytesRead;
-    private final Counter bytesWritten;
-    private final Counter eofs;
-    private final Counter errorDisconnects;
-    private final Counter timeoutDisconnects;
-    private final Counter closedDisconnects;
-    private final Counter readRateLimited;
-    private final Counter writeRateLimited;
+    private final OnFirstUse<Counter>[] connects;
+    private final OnFirstUse<Timer>[] connectDurations;
+    private final OnFirstUse<Counter>[] errors;
+    private final OnFirstUse<Timer>[] handshakes;
+    private final OnFirstUse<Counter> timeoutErrors;
+    private final OnFirstUse<Counter> bytesRead;
+    private final OnFirstUse<Counter> bytesWritten;
+    private final OnFirstUse<Counter> eofs;
+    private final OnFirstUse<Counter> errorDisconnects;
+    private final OnFirstUse<Counter> timeoutDisconnects;
+    private final OnFirstUse<Counter> closedDisconnects;
+    private final OnFirstUse<Counter> readRateLimited;
+    private final OnFirstUse<Counter> writeRateLimited;
 
-    /** Registered at the first handshake of each outcome: a plain-TCP client shows no TLS series. */
-    private final AtomicReferenceArray<Timer> handshakeTimers = new AtomicReferenceArray<>(HandshakeOutcome.values().length);
-    private final Timer[] exchangeTimers = new Timer[ExchangeOutcome.values().length];
+    private final OnFirstUse<Timer>[] exchangeTimers;
     private final ObservationRegistry observations;
     private final ExchangeListener exchanges;
 
+    @SuppressWarnings("unchecked")
     ClientMeters(String client, MeterRegistry registry, ObservationRegistry observations) {
         this.client = client;
         this.registry = registry;
         this.observations = observations;
+        exchangeTimers = new OnFirstUse[ExchangeOutcome.values().length];
         for (ExchangeOutcome o : ExchangeOutcome.values()) {
-            exchangeTimers[o.ordinal()] = keep(Timer.builder(BufferEventMeters.EXCHANGES)
-                    .description("Exchanges (request and reply), from the call to the reply or failure, by outcome")
-                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, o.tag()).register(registry));
+            exchangeTimers[o.ordinal()] = timer(BufferEventMeters.EXCHANGES,
+                    "Exchanges (request and reply), from the call to the reply or failure, by outcome", o.tag());
         }
         this.exchanges = observations == null || observations.isNoop() ? new TimedExchanges() : new ObservedExchanges();
+        connects = new OnFirstUse[ConnectOutcome.values().length];
+        connectDurations = new OnFirstUse[ConnectOutcome.values().length];
         for (ConnectOutcome o : ConnectOutcome.values()) {
             String outcome = o.name().toLowerCase(Locale.ROOT);
-            connects[o.ordinal()] = keep(Counter.builder(BufferEventMeters.CONNECTS)
-                    .description("Connect attempts that finished, by outcome")
-                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, outcome).register(registry));
-            connectDurations[o.ordinal()] = keep(Timer.builder(BufferEventMeters.CONNECT_DURATION)
-                    .description("Time from connect start (name resolution included) to its outcome")
-                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, outcome).register(registry));
+            connects[o.ordinal()] = counter(BufferEventMeters.CONNECTS, "Connect attempts that finished, by outcome", null,
+                    BufferEventMeters.TAG_OUTCOME, outcome);
+            connectDurations[o.ordinal()] = timer(BufferEventMeters.CONNECT_DURATION,
+                    "Time from connect start (name resolution included) to its outcome", outcome);
         }
+        handshakes = new OnFirstUse[HandshakeOutcome.values().length];
+        for (HandshakeOutcome o : HandshakeOutcome.values()) {
+            handshakes[o.ordinal()] = timer(BufferEventMeters.TLS_HANDSHAKES,
+                    "TLS handshakes, from the transport being connected to their end, by outcome", o.name().toLowerCase(Locale.ROOT));
+        }
+        errors = new OnFirstUse[ErrorKind.values().length];
         for (ErrorKind k : ErrorKind.values()) {
             errors[k.ordinal()] = error(k.name().toLowerCase(Locale.ROOT));
         }
@@ -87,14 +101,53 @@ final class ClientMeters implements Instrumentation {
         closedDisconnects = disconnects("closed");
         readRateLimited = rateLimitSuspended("read");
         writeRateLimited = rateLimitSuspended("write");
-        keep(Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumInput)
-                .description("Bytes buffered in the input of live bufferevents").baseUnit("bytes")
-                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "input").register(registry));
-        keep(Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumOutput)
-                .description("Bytes buffered in the output of live bufferevents").baseUnit("bytes")
-                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "output").register(registry));
-        keep(Gauge.builder(BufferEventMeters.CONNECTIONS_ACTIVE, active, AtomicInteger::get)
-                .description("Established connections").tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
+        gauges = new OnFirstUse<>(() -> {
+            keep(Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumInput)
+                    .description("Bytes buffered in live bufferevents, by direction (input, output)").baseUnit("bytes")
+                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "input").register(target()));
+            keep(Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumOutput)
+                    .description("Bytes buffered in live bufferevents, by direction (input, output)").baseUnit("bytes")
+                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "output").register(target()));
+            return keep(Gauge.builder(BufferEventMeters.CONNECTIONS_ACTIVE, active, AtomicInteger::get)
+                    .description("Established connections").tags(BufferEventMeters.TAG_CLIENT, client).register(target()));
+        });
+    }
+
+    /**
+     * A meter registered at its first use, once, and held. Any thread; after registration {@link #get}
+     * is one volatile read.
+     */
+    static final class OnFirstUse<M extends Meter> {
+        private final java.util.function.Supplier<M> register;
+        private volatile M meter;
+
+        OnFirstUse(java.util.function.Supplier<M> register) {
+            this.register = register;
+        }
+
+        M get() {
+            M m = meter;
+            if (m == null) {
+                synchronized (this) {
+                    m = meter;
+                    if (m == null) {
+                        m = register.get();
+                        meter = m;
+                    }
+                }
+            }
+            return m;
+        }
+
+        /** The meter if it has been registered, else null. */
+        M registered() {
+            return meter;
+        }
+    }
+
+    /** The registry, or a detached one once this client's meters were removed (a late event must not bring them back). */
+    private MeterRegistry target() {
+        return removed ? DETACHED : registry;
     }
 
     /** What hears of this client's exchanges: the timer, and an Observation each when tracing is on. */
@@ -106,7 +159,7 @@ final class ClientMeters implements Instrumentation {
     private class TimedExchanges implements ExchangeListener {
         @Override
         public void ended(BufferEventClient c, Object context, ExchangeOutcome outcome, Throwable error, long nanos) {
-            exchangeTimers[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+            exchangeTimers[outcome.ordinal()].get().record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -141,34 +194,40 @@ final class ClientMeters implements Instrumentation {
     void bind(BufferEventClient c) {
         keep(Gauge.builder(BufferEventMeters.EXCHANGES_IN_FLIGHT, c, BufferEventClient::exchangesInFlight)
                 .description("Exchanges outstanding: waiting to be sent, in flight, or timed out and still owed a reply")
-                .tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
+                .tags(BufferEventMeters.TAG_CLIENT, client).register(target()));
         keep(Gauge.builder(BufferEventMeters.CLIENT_WRITABLE, c, x -> x.isWritable() ? 1 : 0)
                 .description("1 while the client takes writes without piling up, 0 between its high and low water marks")
-                .tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
+                .tags(BufferEventMeters.TAG_CLIENT, client).register(target()));
         keep(Gauge.builder(BufferEventMeters.CLIENT_HELD_BYTES, c, BufferEventClient::heldBytes)
                 .description("Unsent bytes the client holds: pending while disconnected plus the connection's output")
-                .baseUnit("bytes").tags(BufferEventMeters.TAG_CLIENT, client).register(registry));
+                .baseUnit("bytes").tags(BufferEventMeters.TAG_CLIENT, client).register(target()));
     }
 
-    private Counter error(String kind) {
-        return keep(Counter.builder(BufferEventMeters.ERRORS).description("Errors, by kind")
-                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_KIND, kind).register(registry));
+    private OnFirstUse<Counter> counter(String name, String description, String baseUnit, String tag, String value) {
+        return new OnFirstUse<>(() -> keep(Counter.builder(name).description(description).baseUnit(baseUnit)
+                .tags(BufferEventMeters.TAG_CLIENT, client, tag, value).register(target())));
     }
 
-    private Counter bytes(String direction) {
-        return keep(Counter.builder(BufferEventMeters.BYTES).description("Bytes moved through sockets").baseUnit("bytes")
-                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).register(registry));
+    private OnFirstUse<Timer> timer(String name, String description, String outcome) {
+        return new OnFirstUse<>(() -> keep(Timer.builder(name).description(description)
+                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, outcome).register(target())));
     }
 
-    private Counter rateLimitSuspended(String direction) {
-        return keep(Counter.builder(BufferEventMeters.RATELIMIT_SUSPENDED)
-                .description("Directions suspended until the next tick because a rate limit is spent")
-                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).register(registry));
+    private OnFirstUse<Counter> error(String kind) {
+        return counter(BufferEventMeters.ERRORS, "Errors, by kind", null, BufferEventMeters.TAG_KIND, kind);
     }
 
-    private Counter disconnects(String reason) {
-        return keep(Counter.builder(BufferEventMeters.DISCONNECTS).description("Connections that ended, by reason")
-                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_REASON, reason).register(registry));
+    private OnFirstUse<Counter> bytes(String direction) {
+        return counter(BufferEventMeters.BYTES, "Bytes moved through sockets", "bytes", BufferEventMeters.TAG_DIRECTION, direction);
+    }
+
+    private OnFirstUse<Counter> rateLimitSuspended(String direction) {
+        return counter(BufferEventMeters.RATELIMIT_SUSPENDED, "Directions suspended until the next tick because a rate limit is spent",
+                null, BufferEventMeters.TAG_DIRECTION, direction);
+    }
+
+    private OnFirstUse<Counter> disconnects(String reason) {
+        return counter(BufferEventMeters.DISCONNECTS, "Connections that ended, by reason", null, BufferEventMeters.TAG_REASON, reason);
     }
 
     private <M extends Meter> M keep(M meter) {
@@ -196,10 +255,12 @@ final class ClientMeters implements Instrumentation {
 
     /** Removes every meter of this client from the registry. */
     void remove() {
+        removed = true;
         synchronized (meters) {
             for (Meter m : meters) {
                 registry.remove(m);
             }
+            meters.clear();
         }
     }
 
@@ -211,6 +272,7 @@ final class ClientMeters implements Instrumentation {
 
     @Override
     public void created(BufferEvent bev) {
+        gauges.get();
         live.add(bev);
         if (bev.isConnected()) {
             markConnected(bev);
@@ -221,80 +283,64 @@ final class ClientMeters implements Instrumentation {
     public void freed(BufferEvent bev) {
         live.remove(bev);
         if (ended(bev)) {
-            closedDisconnects.increment();
+            closedDisconnects.get().increment();
         }
     }
 
     @Override
     public void connectSucceeded(BufferEvent bev, long nanos) {
-        connects[ConnectOutcome.SUCCESS.ordinal()].increment();
-        connectDurations[ConnectOutcome.SUCCESS.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+        connects[ConnectOutcome.SUCCESS.ordinal()].get().increment();
+        connectDurations[ConnectOutcome.SUCCESS.ordinal()].get().record(nanos, TimeUnit.NANOSECONDS);
         markConnected(bev);
     }
 
     @Override
     public void connectFailed(BufferEvent bev, ConnectOutcome outcome, Throwable cause, long nanos) {
-        connects[outcome.ordinal()].increment();
-        connectDurations[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+        connects[outcome.ordinal()].get().increment();
+        connectDurations[outcome.ordinal()].get().record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void error(BufferEvent bev, ErrorKind kind, Throwable cause) {
-        errors[kind.ordinal()].increment();
+        errors[kind.ordinal()].get().increment();
         if ((kind == ErrorKind.READ || kind == ErrorKind.WRITE || kind == ErrorKind.TLS) && ended(bev)) {
-            errorDisconnects.increment();
+            errorDisconnects.get().increment();
         }
     }
 
     @Override
     public void eof(BufferEvent bev) {
         if (ended(bev)) {
-            eofs.increment();
+            eofs.get().increment();
         }
     }
 
     @Override
     public void timeout(BufferEvent bev, int what) {
-        timeoutErrors.increment();
+        timeoutErrors.get().increment();
         if (ended(bev)) {
-            timeoutDisconnects.increment();
+            timeoutDisconnects.get().increment();
         }
     }
 
     @Override
     public void bytesRead(BufferEvent bev, long n) {
-        bytesRead.increment(n);
+        bytesRead.get().increment(n);
     }
 
     @Override
     public void bytesWritten(BufferEvent bev, long n) {
-        bytesWritten.increment(n);
+        bytesWritten.get().increment(n);
     }
 
     @Override
     public void rateLimitSuspended(BufferEvent bev, int direction) {
-        (direction == BevEvent.READING ? readRateLimited : writeRateLimited).increment();
+        (direction == BevEvent.READING ? readRateLimited : writeRateLimited).get().increment();
     }
 
     @Override
     public void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
-        Timer t = handshakeTimers.get(outcome.ordinal());
-        if (t == null) {
-            t = handshakeTimer(outcome);
-        }
-        t.record(nanos, TimeUnit.NANOSECONDS);
-    }
-
-    private synchronized Timer handshakeTimer(HandshakeOutcome outcome) {
-        Timer t = handshakeTimers.get(outcome.ordinal());
-        if (t == null) {
-            t = keep(Timer.builder(BufferEventMeters.TLS_HANDSHAKES)
-                    .description("TLS handshakes, from the transport being connected to their end, by outcome")
-                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, outcome.name().toLowerCase(Locale.ROOT))
-                    .register(registry));
-            handshakeTimers.set(outcome.ordinal(), t);
-        }
-        return t;
+        handshakes[outcome.ordinal()].get().record(nanos, TimeUnit.NANOSECONDS);
     }
 
     private void markConnected(BufferEvent bev) {

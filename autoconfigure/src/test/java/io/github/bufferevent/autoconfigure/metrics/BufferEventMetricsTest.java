@@ -15,7 +15,6 @@ import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import io.github.bufferevent.autoconfigure.BufferEventInstrumentation;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.search.RequiredSearch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -100,6 +99,9 @@ class BufferEventMetricsTest {
                     assertThat(registry.get(BufferEventMeters.CONNECT_DURATION).tags("client", "probe", "outcome", "success").timer()
                             .count()).isEqualTo(n + 1);
                 });
+                // Outcomes that never happened have no series at all.
+                assertThat(registry.find(BufferEventMeters.CONNECTS).tags("client", "probe", "outcome", "unresolved").counter()).isNull();
+                assertThat(registry.find(BufferEventMeters.DISCONNECTS).tags("client", "probe", "reason", "eof").counter()).isNull();
                 // Nothing was tagged with an address or a port.
                 assertThat(registry.getMeters()).allSatisfy(m -> m.getId().getTags().forEach(
                         t -> assertThat(t.getValue()).doesNotContain("127.0.0.1").doesNotContain(String.valueOf(silent.getLocalPort()))));
@@ -197,14 +199,36 @@ class BufferEventMetricsTest {
     }
 
     @Test
-    void aRemovedClientLosesItsMeters() {
-        runner.withPropertyValues("bufferevent.clients.gone.host=localhost", "bufferevent.clients.gone.port=9",
+    void aRemovedClientLosesItsMeters() throws Exception {
+        int port = closedPort();
+        runner.withPropertyValues("bufferevent.clients.gone.host=127.0.0.1", "bufferevent.clients.gone.port=" + port,
                 "bufferevent.clients.gone.connect-on-startup=false").run(context -> {
                     MeterRegistry registry = context.getBean(MeterRegistry.class);
-                    assertThat(registry.find(BufferEventMeters.CONNECTS).tag("client", "gone").counters()).hasSize(5);
+                    context.getBean(BufferEventClients.class).get("gone").connect();
+                    await().atMost(Duration.ofSeconds(10)).until(
+                            () -> registry.find(BufferEventMeters.CONNECTS).tags("client", "gone", "outcome", "refused").counter() != null);
+                    assertThat(registry.find(BufferEventMeters.BUFFERED_BYTES).tag("client", "gone").gauges()).hasSize(2);
                     context.getBean(BufferEventClients.class).remove("gone");
                     assertThat(registry.find(BufferEventMeters.CONNECTS).tag("client", "gone").counters()).isEmpty();
                     assertThat(registry.find(BufferEventMeters.BUFFERED_BYTES).tag("client", "gone").gauges()).isEmpty();
+                    assertThat(registry.find(BufferEventMeters.EXCHANGES_IN_FLIGHT).tag("client", "gone").gauges()).isEmpty();
+                });
+    }
+
+    /**
+     * No series for what never happened: the factory bean that nobody used and a configured
+     * client that never connected register nothing per connection (only a named client's own
+     * state gauges exist, from its creation).
+     */
+    @Test
+    void nothingUsedNothingRegistered() {
+        runner.withPropertyValues("bufferevent.clients.idle.host=localhost", "bufferevent.clients.idle.port=9",
+                "bufferevent.clients.idle.connect-on-startup=false").run(context -> {
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    assertThat(registry.getMeters()).noneMatch(m -> "default".equals(m.getId().getTag("client")));
+                    assertThat(registry.getMeters()).filteredOn(m -> "idle".equals(m.getId().getTag("client")))
+                            .extracting(m -> m.getId().getName()).containsExactlyInAnyOrder(BufferEventMeters.EXCHANGES_IN_FLIGHT,
+                                    BufferEventMeters.CLIENT_WRITABLE, BufferEventMeters.CLIENT_HELD_BYTES);
                 });
     }
 
@@ -241,12 +265,12 @@ class BufferEventMetricsTest {
         return what;
     }
 
+    /** The count of a client "probe" counter; 0 when the series does not exist (registered only once it counts). */
     private static double counter(MeterRegistry registry, String name, String... tags) {
-        if (tags.length == 2) {
-            return registry.get(name).tags("client", "probe", tags[0], tags[1]).counter().count();
-        }
-        RequiredSearch s = registry.get(name).tags(tags);
-        return s.counter().count();
+        io.micrometer.core.instrument.Counter c = tags.length == 2
+                ? registry.find(name).tags("client", "probe", tags[0], tags[1]).counter()
+                : registry.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
     }
 
     private static double gauge(MeterRegistry registry, String client, String direction) {
