@@ -4,15 +4,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.env.OriginTrackedMapPropertySource;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
 
 /**
  * Leaves a named client out of the configuration: removes every {@code bufferevent.clients.<name>.*}
- * key from the environment's map-backed property sources (application.properties and the like),
- * each replaced by a copy without them, so the starter never sees the client. The demo does this
- * for {@code echo-tls} when its TLS example is off: its properties name a host and an SSL bundle
- * that do not exist then, and a client with half its settings would stop the application.
+ * key from the configuration files (application.properties, a profile's, YAML: Boot's
+ * {@link OriginTrackedMapPropertySource}s), each replaced by a copy without them, so the starter
+ * never sees the client. The demo does this for {@code echo-tls} when its TLS example is off: its
+ * properties there name a host and an SSL bundle that do not exist then, and a client with half its
+ * settings would stop the application. Keys given any other way (command line, system properties,
+ * the environment) are the user's own and stay.
  *
  * <p>Threads: the thread that starts the application, before the context exists.
  */
@@ -33,7 +34,7 @@ final class ClientPropertiesFilter {
         String prefix = "bufferevent.clients." + client + ".";
         int removed = 0;
         for (PropertySource<?> source : environment.getPropertySources()) {
-            if (!(source instanceof MapPropertySource map)) {
+            if (!(source instanceof OriginTrackedMapPropertySource map)) {
                 continue;
             }
             Map<String, Object> kept = new LinkedHashMap<>();
@@ -47,9 +48,7 @@ final class ClientPropertiesFilter {
                 continue;
             }
             removed += gone;
-            environment.getPropertySources().replace(source.getName(), source instanceof OriginTrackedMapPropertySource
-                    ? new OriginTrackedMapPropertySource(source.getName(), kept, true)
-                    : new MapPropertySource(source.getName(), kept));
+            environment.getPropertySources().replace(source.getName(), new OriginTrackedMapPropertySource(source.getName(), kept, true));
         }
         return removed;
     }
