@@ -82,6 +82,10 @@ public interface Instrumentation {
     default void error(BufferEvent bev, ErrorKind kind, Throwable cause) {
     }
 
+    /** A TLS handshake began: the transport is connected (a tracer may open a span here). */
+    default void handshakeStarted(BufferEvent bev) {
+    }
+
     /**
      * A TLS handshake ended after {@code nanos} (counted from the transport being connected);
      * {@code cause} is null unless it failed (for a timeout too).

@@ -53,6 +53,11 @@ final class SafeInstrumentation implements Instrumentation {
     }
 
     @Override
+    public void handshakeStarted(BufferEvent bev) {
+        try { delegate.handshakeStarted(bev); } catch (Throwable t) { failed("handshakeStarted", t); }
+    }
+
+    @Override
     public void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
         try { delegate.handshakeFinished(bev, outcome, cause, nanos); } catch (Throwable t) { failed("handshakeFinished", t); }
     }

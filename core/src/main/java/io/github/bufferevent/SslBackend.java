@@ -417,6 +417,7 @@ final class SslBackend extends BevBackend {
         bev.life.move(BevLifecycle.NEW, BevLifecycle.CONNECTING);
         handshakeStart = bev.base().now();
         bev.timeouts.handshakeBegun(); // the handshake gets a whole timeout of its own
+        bev.instrumentation.handshakeStarted(bev);
         pump.begin();
         bev.refresh();
         drive(); // a server's engine is ready at once (and reads a hello that came with the connect); a client's waits for its task

@@ -685,6 +685,16 @@ public class BufferEventProperties {
         /** Random spread of each delay, as a fraction in 0..1 (0.2 = +/-20%). */
         private double jitter = 0.2;
 
+        /**
+         * Whether a write or exchange while the client waits in backoff starts an attempt at once
+         * (at most one in flight, no closer together than initial-backoff), so the client comes back
+         * with demand rather than at the end of a long backoff.
+         */
+        private boolean onDemand = true;
+
+        /** The longest time between two WARNs about failed attempts while the client stays disconnected. */
+        private Duration logInterval = Duration.ofMinutes(1);
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -723,6 +733,22 @@ public class BufferEventProperties {
 
         public void setJitter(double jitter) {
             this.jitter = jitter;
+        }
+
+        public boolean isOnDemand() {
+            return onDemand;
+        }
+
+        public void setOnDemand(boolean onDemand) {
+            this.onDemand = onDemand;
+        }
+
+        public Duration getLogInterval() {
+            return logInterval;
+        }
+
+        public void setLogInterval(Duration logInterval) {
+            this.logInterval = logInterval;
         }
     }
 }

@@ -33,6 +33,8 @@ final class ClientSettings {
     final Duration maxBackoff;
     final double multiplier;
     final double jitter;
+    final boolean reconnectOnDemand;
+    final Duration reconnectLogInterval;
     final int poolSize;
     final boolean failback;
     final Duration replyTimeout;
@@ -82,6 +84,8 @@ final class ClientSettings {
             throw new InvalidBufferEventPropertyException(prefix + "reconnect.jitter", r.getJitter(), "a fraction in 0.0..1.0");
         }
         this.jitter = r.getJitter();
+        this.reconnectOnDemand = r.isOnDemand();
+        this.reconnectLogInterval = positive(prefix + "reconnect.log-interval", r.getLogInterval());
         if (c.getPoolSize() < 1 || c.getPoolSize() > 64) {
             throw new InvalidBufferEventPropertyException(prefix + "pool-size", c.getPoolSize(), "a number of connections in 1..64");
         }
@@ -129,7 +133,8 @@ final class ClientSettings {
                 .replyTimeout(replyTimeout).maxInFlight(maxInFlight).poolSize(poolSize).failback(failback)
                 .pendingWhileDisconnected(pendingPolicy).maxPendingBytes(maxPendingBytes)
                 .writeBufferWaterMarks(writeBufferLowWaterMark, writeBufferHighWaterMark)
-                .reconnect(reconnect, initialBackoff, maxBackoff, multiplier, jitter).required(required).build();
+                .reconnect(reconnect, initialBackoff, maxBackoff, multiplier, jitter).reconnectOnDemand(reconnectOnDemand)
+                .reconnectLogInterval(reconnectLogInterval).required(required).build();
     }
 
     /** host:port of the first address, for messages. */

@@ -124,9 +124,14 @@ class BufferEventAutoConfigurationTest {
                 "bufferevent.clients.a.connect-on-startup=false",
                 "bufferevent.clients.a.max-single-read=4KB",
                 "bufferevent.clients.b.host=localhost", "bufferevent.clients.b.port=2",
-                "bufferevent.clients.b.connect-on-startup=false").run(context -> {
+                "bufferevent.clients.b.connect-on-startup=false",
+                "bufferevent.clients.b.reconnect.on-demand=false", "bufferevent.clients.b.reconnect.log-interval=5m").run(context -> {
                     BufferEventClients clients = context.getBean(BufferEventClients.class);
                     assertThat(clients.names()).containsExactly("a", "b");
+                    assertThat(clients.settings("a").reconnectOnDemand).isTrue();
+                    assertThat(clients.settings("a").reconnectLogInterval).isEqualTo(java.time.Duration.ofMinutes(1));
+                    assertThat(clients.settings("b").reconnectOnDemand).isFalse();
+                    assertThat(clients.settings("b").reconnectLogInterval).isEqualTo(java.time.Duration.ofMinutes(5));
                     assertThat(clients.settings("a").connection.maxSingleRead).isEqualTo(4096);
                     assertThat(clients.settings("b").connection.maxSingleRead).isEqualTo(32768);
                     assertThat(clients.get("a").state()).isEqualTo(BufferEventClient.State.STOPPED);
@@ -171,6 +176,7 @@ class BufferEventAutoConfigurationTest {
         "bufferevent.clients.echo.reconnect.multiplier|0.5|'0.5'|1.0 or more",
         "bufferevent.clients.echo.reconnect.jitter|1.5|'1.5'|0.0..1.0",
         "bufferevent.clients.echo.reconnect.initial-backoff|0s|'0s'|greater than 0",
+        "bufferevent.clients.echo.reconnect.log-interval|0s|'0s'|greater than 0",
         "bufferevent.clients.echo.max-single-read|0B|'0B'|1B..",
         "bufferevent.clients.echo.max-pending-bytes|-1B|'-1B'|0B or more",
         "bufferevent.clients.echo.write-buffer-low-water-mark|128KB|'131072B'|no larger than write-buffer-high-water-mark",

@@ -213,6 +213,7 @@ public final class BufferEventClient implements AutoCloseable {
     public void write(byte[] data, int off, int len) {
         Objects.requireNonNull(data, "data");
         Objects.checkFromIndexSize(off, len, data.length);
+        pool.demand();
         RuntimeException refused = admission.admit(len, false);
         if (refused != null) {
             throw refused;
@@ -243,6 +244,7 @@ public final class BufferEventClient implements AutoCloseable {
         if (unencodable != null) {
             return CompletableFuture.failedFuture(unencodable);
         }
+        pool.demand();
         RuntimeException refused = admission.admit(frame.length, false);
         if (refused != null) {
             throw refused;
@@ -276,6 +278,7 @@ public final class BufferEventClient implements AutoCloseable {
     }
 
     private CompletableFuture<byte[]> exchange0(byte[] request) {
+        pool.demand();
         LoopSafeFuture<byte[]> reply = new LoopSafeFuture<>(settings.base);
         long now = System.nanoTime();
         Object context = callbacks.exchangeStarted();
@@ -483,6 +486,8 @@ public final class BufferEventClient implements AutoCloseable {
         long writeBufferHighWaterMark = 64 * 1024;
         long writeBufferLowWaterMark = 32 * 1024;
         Backoff backoff = new Backoff(true, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.2);
+        boolean reconnectOnDemand = true;
+        Duration reconnectLogInterval = Duration.ofMinutes(1);
         boolean required;
         BufferEventClientHandler handler;
         Supplier<SSLContext> sslContext;
@@ -640,6 +645,31 @@ public final class BufferEventClient implements AutoCloseable {
          */
         public Builder reconnect(boolean enabled, Duration initial, Duration max, double multiplier, double jitter) {
             this.backoff = new Backoff(enabled, initial, max, multiplier, jitter);
+            return this;
+        }
+
+        /**
+         * Whether a write, send or exchange made while no connection is up and the client waits
+         * in backoff starts a reconnect attempt at once (default true), so a client comes back
+         * with demand rather than at the end of a long backoff. At most one attempt per connection
+         * is in flight, and on-demand attempts start no closer together than the initial backoff.
+         */
+        public Builder reconnectOnDemand(boolean onDemand) {
+            this.reconnectOnDemand = onDemand;
+            return this;
+        }
+
+        /**
+         * The longest time between two WARNs about failed attempts while the client stays
+         * disconnected (default 1 min); attempts 1, 2, 4, 8, … always WARN, the others log at DEBUG.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder reconnectLogInterval(Duration interval) {
+            if (interval == null || interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("reconnectLogInterval must be greater than 0, was " + interval);
+            }
+            this.reconnectLogInterval = interval;
             return this;
         }
 

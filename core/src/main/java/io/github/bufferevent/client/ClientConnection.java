@@ -32,6 +32,9 @@ final class ClientConnection {
 
     enum Phase { IDLE, CONNECTING, CONNECTED, BACKOFF, CLOSED }
 
+    /** A timer may fire this much before its deadline by the clocks' rounding. */
+    private static final long TIMER_SLACK_NANOS = 1_000_000;
+
     private final BufferEventClient client;
     private final ClientSettings settings;
     private final BufferEventFactory factory;
@@ -39,7 +42,13 @@ final class ClientConnection {
     private final BufferEvent.ReadCallback readCallback = this::onRead;
     private final BufferEvent.WriteCallback writeCallback = this::onDrained;
     private final BufferEvent.EventCallback eventCallback = this::onEvent;
-    private final Runnable attemptTask = this::attempt;
+    private final Runnable attemptTask = this::backoffEnded;
+    /** When the scheduled attempt is due (nanoTime); an earlier timer left from a superseded backoff does nothing. */
+    private long backoffDeadline;
+    /** When the last attempt started (nanoTime), for the on-demand rate bound. */
+    private long lastAttemptStart;
+    /** An on-demand attempt is scheduled at the rate bound. */
+    private boolean demandScheduled;
     private final InFlightExchanges waiters;
     private final AddressRotation rotation;
     private final FailbackProbe probe;
@@ -81,6 +90,7 @@ final class ClientConnection {
             return;
         }
         phase = Phase.CONNECTING;
+        lastAttemptStart = System.nanoTime();
         InetSocketAddress address = rotation.current();
         target = describe(address);
         BufferEvent b = null;
@@ -203,14 +213,56 @@ final class ClientConnection {
         }
         if (rotation.failOver(wasConnected)) {
             phase = Phase.BACKOFF; // fail over to the next address at once
+            backoffDeadline = System.nanoTime();
             settings.base.execute(attemptTask);
             return;
         }
         long delay = rotation.backOff();
         phase = Phase.BACKOFF;
+        backoffDeadline = System.nanoTime() + delay;
         client.events.retryScheduled(this, wasConnected, rotation.attempt(), delay, events, cause);
         try {
             settings.base.once(Duration.ofNanos(delay), attemptTask);
+        } catch (RejectedExecutionException closed) {
+            phase = Phase.CLOSED;
+        }
+    }
+
+    /** The backoff timer fired: attempt, unless an on-demand attempt superseded this backoff. */
+    private void backoffEnded() {
+        demandScheduled = false;
+        if (phase == Phase.BACKOFF && System.nanoTime() - backoffDeadline >= -TIMER_SLACK_NANOS) {
+            attempt();
+        }
+    }
+
+    /**
+     * Loop thread: a write or exchange wants a connection now. Starts the next attempt at once if
+     * this connection waits in backoff and its last attempt started at least the initial backoff
+     * ago; the backoff's own timer then does nothing.
+     */
+    void attemptOnDemand() {
+        if (phase != Phase.BACKOFF || client.closing() || demandScheduled) {
+            return;
+        }
+        long now = System.nanoTime();
+        long earliest = lastAttemptStart + settings.backoff.initial.toNanos();
+        if (earliest - backoffDeadline >= 0) {
+            return; // the backoff ends before the rate bound would allow an earlier attempt
+        }
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "client '" + client.name() + "' connection " + index + ": a request is waiting, "
+                    + "trying " + target + " now instead of at the end of the backoff");
+        }
+        if (now - earliest >= 0) {
+            attempt();
+            return;
+        }
+        // Too soon after the last attempt: the next one comes at the rate bound instead of the backoff's end.
+        backoffDeadline = earliest;
+        demandScheduled = true;
+        try {
+            settings.base.once(Duration.ofNanos(earliest - now), attemptTask);
         } catch (RejectedExecutionException closed) {
             phase = Phase.CLOSED;
         }

@@ -39,6 +39,10 @@ final class ClientSettings {
     final long writeBufferHighWaterMark;
     final long writeBufferLowWaterMark;
     final Backoff backoff;
+    /** Whether a write or exchange while no connection is up starts a reconnect attempt at once (rate-bounded). */
+    final boolean reconnectOnDemand;
+    /** The longest gap between two WARNs about failed attempts while disconnected. */
+    final long reconnectLogIntervalNanos;
     final boolean failback;
     final boolean required;
     final ExchangeListener listener;
@@ -66,6 +70,8 @@ final class ClientSettings {
         this.writeBufferHighWaterMark = Math.max(1, Math.min(b.writeBufferHighWaterMark, maxPendingBytes));
         this.writeBufferLowWaterMark = Math.min(b.writeBufferLowWaterMark, writeBufferHighWaterMark);
         this.backoff = b.backoff;
+        this.reconnectOnDemand = b.reconnectOnDemand;
+        this.reconnectLogIntervalNanos = b.reconnectLogInterval.toNanos();
         this.failback = b.failback;
         this.required = b.required;
         this.listener = b.listener;

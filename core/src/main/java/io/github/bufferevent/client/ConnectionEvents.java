@@ -27,6 +27,7 @@ final class ConnectionEvents {
     private final HeldBytes held;
     private final UserCallbacks callbacks;
     private final ClientShutdown shutdown;
+    private final RetryLog retryLog;
 
     private volatile long reconnects;
     private volatile Throwable lastError;
@@ -41,6 +42,7 @@ final class ConnectionEvents {
         this.held = held;
         this.callbacks = callbacks;
         this.shutdown = shutdown;
+        this.retryLog = new RetryLog(settings.reconnectLogIntervalNanos);
     }
 
     long reconnects() {
@@ -102,7 +104,7 @@ final class ConnectionEvents {
         String message = "client '" + settings.name + "' " + (wasConnected ? "lost its connection to " : "cannot connect to ")
                 + c.target + " (" + describe(events, cause) + "); retrying in " + TimeUnit.NANOSECONDS.toMillis(delayNanos)
                 + " ms (attempt " + attempt + ")";
-        if (Integer.bitCount(attempt) == 1) {
+        if (retryLog.warn(attempt, System.nanoTime())) {
             LOG.log(Level.WARNING, message);
         } else if (LOG.isLoggable(Level.DEBUG)) {
             LOG.log(Level.DEBUG, message);

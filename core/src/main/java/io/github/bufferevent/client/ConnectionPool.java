@@ -8,6 +8,8 @@ import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -22,8 +24,13 @@ final class ConnectionPool {
 
     private final ClientConnection[] connections;
     private volatile int connected;
+    private final ClientSettings settings;
+    /** A demand task is queued on the loop (so a burst of writes queues one task, not one each). */
+    private final AtomicBoolean demandQueued = new AtomicBoolean();
+    private final Runnable demandTask = this::attemptOnDemand;
 
     ConnectionPool(BufferEventClient client, ClientSettings settings) {
+        this.settings = settings;
         BufferEventFactory user = settings.factory;
         BufferEventFactory factory = user.withInstrumentation(new FreedWatch(user.instrumentation(), settings.base, this));
         this.connections = new ClientConnection[settings.poolSize];
@@ -40,7 +47,32 @@ final class ConnectionPool {
         return connections[0];
     }
 
+    /**
+     * Any thread: a write or exchange arrived while no connection is up. With reconnect on demand,
+     * asks the loop to start the waiting connections' next attempts now (at most one task queued).
+     */
+    void demand() {
+        if (!settings.reconnectOnDemand || connected > 0 || !demandQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            settings.base.execute(demandTask);
+        } catch (RejectedExecutionException | IllegalStateException closed) {
+            demandQueued.set(false); // the base is closed: nothing will reconnect anyway
+        }
+    }
+
     // ------------------------------------------------------------------ loop thread
+
+    private void attemptOnDemand() {
+        demandQueued.set(false);
+        if (connected > 0) {
+            return;
+        }
+        for (ClientConnection c : connections) {
+            c.attemptOnDemand();
+        }
+    }
 
     void startAll() {
         for (ClientConnection c : connections) {

@@ -23,7 +23,7 @@ public class FrameTooLongException extends RuntimeException {
         /** A reply being decoded: the client closes the connection it came on. */
         REPLY,
         /**
-         * Not said: made with {@link #FrameTooLongException(long, long)} by a framing of one's own
+         * Not said: made with {@link FrameTooLongException#FrameTooLongException(long, long)} by a framing of one's own
          * and not (yet) seen by a client, which names the direction of what it catches.
          */
         UNKNOWN

@@ -93,6 +93,11 @@ final class FreedWatch implements Instrumentation {
     }
 
     @Override
+    public void handshakeStarted(BufferEvent bev) {
+        delegate.handshakeStarted(bev);
+    }
+
+    @Override
     public void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
         delegate.handshakeFinished(bev, outcome, cause, nanos);
     }

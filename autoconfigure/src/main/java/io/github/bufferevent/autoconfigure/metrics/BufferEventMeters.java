@@ -42,6 +42,10 @@ public final class BufferEventMeters {
      * {@code client}, {@code outcome} = success | failure | timeout. Registered at a client's first handshake.
      */
     public static final String TLS_HANDSHAKES = "bufferevent.tls.handshakes";
+    /** The Observation of each connect attempt (with an ObservationRegistry); key values {@code client}, {@code outcome}. */
+    public static final String CONNECT_OBSERVATION = "bufferevent.connect";
+    /** The Observation of each TLS handshake (with an ObservationRegistry); key values {@code client}, {@code outcome}. */
+    public static final String TLS_HANDSHAKE_OBSERVATION = "bufferevent.tls.handshake";
     /** Timer of loop turns (the work after each selector wake-up). */
     public static final String TURN_DURATION = "bufferevent.eventbase.turn.duration";
     /** Gauge of tasks handed to the loop and not yet run. */

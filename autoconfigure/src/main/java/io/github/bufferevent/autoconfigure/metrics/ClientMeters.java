@@ -62,6 +62,8 @@ final class ClientMeters implements Instrumentation {
     private final OnFirstUse<Timer>[] exchangeTimers;
     private final ObservationRegistry observations;
     private final ExchangeListener exchanges;
+    /** Connects and handshakes as Observations, or null without tracing. */
+    private final ObservedConnects traced;
 
     @SuppressWarnings("unchecked")
     ClientMeters(String client, MeterRegistry registry, ObservationRegistry observations) {
@@ -73,7 +75,9 @@ final class ClientMeters implements Instrumentation {
             exchangeTimers[o.ordinal()] = timer(BufferEventMeters.EXCHANGES,
                     "Exchanges (request and reply), from the call to the reply or failure, by outcome", o.tag());
         }
-        this.exchanges = observations == null || observations.isNoop() ? new TimedExchanges() : new ObservedExchanges();
+        boolean tracing = observations != null && !observations.isNoop();
+        this.exchanges = tracing ? new ObservedExchanges() : new TimedExchanges();
+        this.traced = tracing ? new ObservedConnects(client, observations) : null;
         connects = new OnFirstUse[ConnectOutcome.values().length];
         connectDurations = new OnFirstUse[ConnectOutcome.values().length];
         for (ConnectOutcome o : ConnectOutcome.values()) {
@@ -282,13 +286,26 @@ final class ClientMeters implements Instrumentation {
     @Override
     public void freed(BufferEvent bev) {
         live.remove(bev);
+        if (traced != null) {
+            traced.freed(bev);
+        }
         if (ended(bev)) {
             closedDisconnects.get().increment();
         }
     }
 
     @Override
+    public void connectStarted(BufferEvent bev) {
+        if (traced != null) {
+            traced.connectStarted(bev);
+        }
+    }
+
+    @Override
     public void connectSucceeded(BufferEvent bev, long nanos) {
+        if (traced != null) {
+            traced.connectEnded(bev, "success", null);
+        }
         connects[ConnectOutcome.SUCCESS.ordinal()].get().increment();
         connectDurations[ConnectOutcome.SUCCESS.ordinal()].get().record(nanos, TimeUnit.NANOSECONDS);
         markConnected(bev);
@@ -296,6 +313,9 @@ final class ClientMeters implements Instrumentation {
 
     @Override
     public void connectFailed(BufferEvent bev, ConnectOutcome outcome, Throwable cause, long nanos) {
+        if (traced != null) {
+            traced.connectEnded(bev, outcome.name().toLowerCase(Locale.ROOT), cause);
+        }
         connects[outcome.ordinal()].get().increment();
         connectDurations[outcome.ordinal()].get().record(nanos, TimeUnit.NANOSECONDS);
     }
@@ -339,7 +359,17 @@ final class ClientMeters implements Instrumentation {
     }
 
     @Override
+    public void handshakeStarted(BufferEvent bev) {
+        if (traced != null) {
+            traced.handshakeStarted(bev);
+        }
+    }
+
+    @Override
     public void handshakeFinished(BufferEvent bev, HandshakeOutcome outcome, Throwable cause, long nanos) {
+        if (traced != null) {
+            traced.handshakeEnded(bev, outcome.name().toLowerCase(Locale.ROOT), cause);
+        }
         handshakes[outcome.ordinal()].get().record(nanos, TimeUnit.NANOSECONDS);
     }
 
