@@ -3,17 +3,15 @@
 
 const HISTORY = 90;
 const series = {
-  replies: { load: [] },
+  replies: { replies: [] },
   bytes: { read: [], written: [] },
   buffered: { input: [], output: [] },
   connects: { connects: [], errors: [] },
 };
-const COLORS = { load: '#4cd694', read: '#5fb3ff', written: '#ffb84d', input: '#5fb3ff', output: '#ff6b6b', connects: '#4cd694', errors: '#ff6b6b' };
-let previous = null;
+const COLORS = { replies: '#4cd694', read: '#5fb3ff', written: '#ffb84d', input: '#5fb3ff', output: '#ff6b6b', connects: '#4cd694', errors: '#ff6b6b' };
+let previous = null; // the last totals sample, for rates: the server's clock, right even when the page's timers are throttled
 let activeLoad = null;
-let previousReplies = null;
 let framings = {}; // client name -> its framing, from /api/clients
-let serverTime = 0; // rates use the server's clock: right even when the page's timers are throttled
 
 function push(arr, v) { arr.push(v); if (arr.length > HISTORY) arr.shift(); }
 function fmt(n) {
@@ -22,6 +20,21 @@ function fmt(n) {
   if (n >= 1e3) return (n / 1e3).toFixed(1) + 'k';
   return String(Math.round(n));
 }
+// Durations given in µs, in the unit that reads best: 840 µs, 14.8 ms, 2.1 s.
+function fmtMicros(us) {
+  if (us >= 1e6) return (us / 1e6).toFixed(1) + ' s';
+  if (us >= 1e3) return (us / 1e3).toFixed(1) + ' ms';
+  return Math.round(us) + ' µs';
+}
+// An axis label: whole numbers as they are, fractions with the digits they need (0.25, 0.5, 0.75).
+function fmtTick(v) {
+  for (const [unit, suffix] of [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']]) {
+    if (v >= unit) return Number((v / unit).toFixed(2)) + suffix;
+  }
+  return String(Number(v.toFixed(2)));
+}
+// InetSocketAddress.toString() gives "/127.0.0.1:44517" (no host name): show "127.0.0.1:44517".
+function fmtAddress(a) { return String(a ?? '').replace(/^\//, ''); }
 function niceMax(v) {
   if (v <= 0) return 1;
   const p = Math.pow(10, Math.floor(Math.log10(v)));
@@ -34,29 +47,37 @@ function escapeHtml(s) { return String(s ?? '').replace(/[&<>"]/g, c => ({ '&': 
 function draw(canvasId, data) {
   const canvas = document.getElementById(canvasId);
   const ctx = canvas.getContext('2d');
-  const w = canvas.width, h = canvas.height, pad = 34;
+  const w = canvas.width, h = canvas.height, pad = 46, top = 16;
   ctx.clearRect(0, 0, w, h);
   const all = Object.values(data).flat();
   const max = niceMax(Math.max(...all, 0));
   ctx.strokeStyle = '#24313f'; ctx.fillStyle = '#9fb0c2'; ctx.font = '10px ui-monospace, monospace';
+  const bottom = h - 8, plot = bottom - top;
+  // y labels right-aligned in the margin left of the plot, never over the lines
+  ctx.textAlign = 'right';
   for (let i = 0; i <= 4; i++) {
-    const y = h - pad / 2 - (h - pad) * i / 4;
+    const y = bottom - plot * i / 4;
     ctx.beginPath(); ctx.moveTo(pad, y); ctx.lineTo(w - 4, y); ctx.stroke();
-    const label = max * i / 4;
-    ctx.fillText(max < 10 ? label.toFixed(1) : fmt(label), 2, y + 3);
+    ctx.fillText(fmtTick(max * i / 4), pad - 6, y + 3);
   }
+  ctx.textAlign = 'left';
   let legendX = pad;
+  let series = 0;
   for (const [name, values] of Object.entries(data)) {
-    ctx.strokeStyle = COLORS[name]; ctx.lineWidth = 2; ctx.beginPath();
+    // The second series is drawn dashed and thinner on top, so equal series (echo: read = written) both show.
+    ctx.strokeStyle = COLORS[name]; ctx.lineWidth = series === 0 ? 3 : 1.5; ctx.setLineDash(series === 0 ? [] : [6, 4]);
+    ctx.beginPath();
+    const offset = HISTORY - values.length; // right-aligned: the newest sample at the right edge
     values.forEach((v, i) => {
-      const x = pad + (w - pad - 4) * i / (HISTORY - 1);
-      const y = h - pad / 2 - (h - pad) * v / max;
+      const x = pad + (w - pad - 4) * (offset + i) / (HISTORY - 1);
+      const y = bottom - plot * v / max;
       if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
     });
-    ctx.stroke(); ctx.lineWidth = 1;
+    ctx.stroke(); ctx.lineWidth = 1; ctx.setLineDash([]);
     ctx.fillStyle = COLORS[name];
     const last = values.length ? fmt(values[values.length - 1]) : '-';
     ctx.fillText(name + ' ' + last, legendX, 10); legendX += 110;
+    series++;
   }
 }
 
@@ -71,7 +92,7 @@ async function refreshClients() {
   const tbody = document.querySelector('#clients tbody');
   tbody.innerHTML = clients.map(c => `<tr>
     <td>${escapeHtml(c.name)}</td><td class="framing">${escapeHtml(c.framing)}</td>
-    <td class="state-${c.state}">${c.state}</td><td>${escapeHtml(c.remoteAddress || c.host + ':' + c.port)}</td>
+    <td class="state-${c.state}">${c.state}</td><td>${escapeHtml(fmtAddress(c.remoteAddress) || c.host + ':' + c.port)}</td>
     <td>${c.exchangesInFlight}</td><td>${fmt(c.bufferedInputBytes)} B</td><td>${fmt(c.bufferedOutputBytes)} B</td><td>${fmt(c.pendingBytes)} B</td>
     <td>${c.reconnects}</td><td class="error">${escapeHtml(c.lastError || '')}</td></tr>`).join('');
   for (const select of document.querySelectorAll('.client-select')) {
@@ -90,41 +111,35 @@ function showFraming() {
 }
 document.querySelector('#exchange select[name=client]').addEventListener('change', showFraming);
 
+// Rates between two totals samples (server clock), levels as they are.
+function record(t) {
+  if (previous) {
+    const dt = Math.max(0.001, (t.timeMillis - previous.timeMillis) / 1000);
+    push(series.bytes.read, Math.max(0, t.read - previous.read) / dt);
+    push(series.bytes.written, Math.max(0, t.written - previous.written) / dt);
+    push(series.connects.connects, Math.max(0, t.connects - previous.connects) / dt);
+    push(series.connects.errors, Math.max(0, t.errors - previous.errors) / dt);
+    push(series.replies.replies, Math.max(0, t.replied - previous.replied) / dt);
+  }
+  push(series.buffered.input, t.input);
+  push(series.buffered.output, t.output);
+  previous = t;
+}
+
+// The app keeps the last 90 s of samples: the charts open full.
+async function loadHistory() {
+  for (const t of await getJson('/api/stats/history')) record(t);
+}
+
 async function refreshStats() {
   const s = await getJson('/api/stats');
-  serverTime = s.timeMillis;
   document.getElementById('loop').textContent =
-    `loop: ${fmt(s.eventBase.turns)} turns · ${s.eventBase.pendingTasks} pending tasks · longest turn ${fmt(s.eventBase.longestTurnMicros)} µs · blocked ${s.eventBase.blocked}`;
-  const clients = Object.values(s.clients);
-  const totals = {
-    read: clients.reduce((a, c) => a + c.bytesRead, 0),
-    written: clients.reduce((a, c) => a + c.bytesWritten, 0),
-    input: clients.reduce((a, c) => a + c.bufferedInput, 0),
-    output: clients.reduce((a, c) => a + c.bufferedOutput + c.pendingBytes, 0),
-    connects: clients.reduce((a, c) => a + sum(c.connects), 0),
-    errors: clients.reduce((a, c) => a + sum(c.errors), 0),
-  };
-  if (previous) {
-    const dt = Math.max(0.001, (s.timeMillis - previous.time) / 1000);
-    push(series.bytes.read, (totals.read - previous.read) / dt);
-    push(series.bytes.written, (totals.written - previous.written) / dt);
-    push(series.connects.connects, (totals.connects - previous.connects) / dt);
-    push(series.connects.errors, (totals.errors - previous.errors) / dt);
-  }
-  push(series.buffered.input, totals.input);
-  push(series.buffered.output, totals.output);
-  previous = { time: s.timeMillis, ...totals };
+    `loop: ${fmt(s.eventBase.turns)} turns · ${s.eventBase.pendingTasks} pending tasks · longest turn ${fmtMicros(s.eventBase.longestTurnMicros)} · blocked ${s.eventBase.blocked}`;
+  if (!previous || s.totals.timeMillis > previous.timeMillis) record(s.totals);
 }
 
 async function refreshLoad() {
-  // Every run counts, including those started with curl: the chart shows replies/s across runs.
   const runs = await getJson('/api/loads');
-  const now = serverTime;
-  const replied = runs.reduce((a, r) => a + r.replied, 0);
-  if (previousReplies) {
-    push(series.replies.load, Math.max(0, replied - previousReplies.replied) / Math.max(0.001, (now - previousReplies.time) / 1000));
-  }
-  previousReplies = { replied, time: now };
   const p = activeLoad ? runs.find(r => r.id === activeLoad.id) : runs.find(r => !r.done);
   const stop = document.getElementById('load-stop');
   stop.disabled = !p || p.done;
@@ -133,7 +148,7 @@ async function refreshLoad() {
   document.getElementById('load-bar').style.width = (100 * (p.replied + p.failed + p.notSent) / p.messages).toFixed(1) + '%';
   document.getElementById('load-result').innerHTML =
     `run ${p.id}: ${fmt(p.replied)} / ${fmt(p.messages)} replied, ${p.failed} failed` + (p.notSent ? `, ${fmt(p.notSent)} not sent` : '') +
-    ` · ${fmt(p.repliesPerSecond)} replies/s · avg ${p.averageMicros} µs` +
+    ` · ${fmt(p.repliesPerSecond)} replies/s · avg ${fmtMicros(p.averageMicros)}` +
     (p.lastError ? ` · <span class="error">${escapeHtml(p.lastError)}</span>` : '') +
     (p.cancelled ? ' · cancelled' : p.done ? ' · done' : '');
   if (p.done) activeLoad = null;
@@ -157,7 +172,7 @@ document.getElementById('exchange').addEventListener('submit', async ev => {
   const f = ev.target, out = document.getElementById('exchange-result');
   const r = await fetch(`/api/clients/${encodeURIComponent(f.client.value)}/exchange`, { method: 'POST', body: f.line.value });
   const body = await r.json();
-  out.innerHTML = r.ok ? `reply <b>${escapeHtml(body.reply)}</b> in ${body.micros} µs`
+  out.innerHTML = r.ok ? `reply <b>${escapeHtml(body.reply)}</b> in ${fmtMicros(body.micros)}`
     : `<span class="error">${r.status} ${escapeHtml(body.title)}: ${escapeHtml(body.detail)}</span>`;
 });
 
@@ -183,5 +198,7 @@ document.getElementById('load-stop').addEventListener('click', async ev => {
   tick();
 });
 
-tick();
-setInterval(tick, 1000);
+loadHistory().catch(() => { /* an older app without history: the charts fill as they go */ }).finally(() => {
+  tick();
+  setInterval(tick, 1000);
+});

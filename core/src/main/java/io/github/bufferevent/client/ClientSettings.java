@@ -81,11 +81,27 @@ final class ClientSettings {
         this.sslContext = b.sslContext;
         this.sslEngineConfigurer = b.sslEngineConfigurer;
         if (sslContext != null) {
-            // The JDK loads its IDN tables (about 100 ms) on the first SNI name: here, on the
-            // builder's thread, rather than on the loop at the first connect.
-            new SNIHostName("warm-up.invalid");
+            warmUpTls(sslContext);
         }
         this.sslServerName = b.sslServerName;
+    }
+
+    /**
+     * The JDK initialises its TLS classes (the engine, signature schemes, IDN tables for SNI:
+     * 100-400 ms) at the first engine and SNI name it makes: here, on the builder's thread, rather
+     * than on the loop at the first connect, where it blocked every connection of the base. Asks the
+     * supplier once; a failure here is ignored (the connect attempt reports it).
+     */
+    private static void warmUpTls(Supplier<SSLContext> context) {
+        new SNIHostName("warm-up.invalid");
+        try {
+            SSLContext c = context.get();
+            if (c != null) {
+                c.createSSLEngine("warm-up.invalid", 443).setUseClientMode(true);
+            }
+        } catch (RuntimeException e) {
+            // the attempt will fail with it, through the event callback
+        }
     }
 
     /**

@@ -24,16 +24,21 @@ class StatsController {
     private final BufferEventClients clients;
     private final EventBase base;
 
-    StatsController(MeterRegistry registry, BufferEventClients clients, EventBase base) {
+    private final StatsTotals totals;
+
+    StatsController(MeterRegistry registry, BufferEventClients clients, EventBase base, StatsTotals totals) {
         this.registry = registry;
         this.clients = clients;
         this.base = base;
+        this.totals = totals;
     }
 
     @GetMapping("/api/stats")
     Map<String, Object> stats() {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("timeMillis", System.currentTimeMillis());
+        StatsTotals.Sample now = totals.now();
+        out.put("timeMillis", now.timeMillis());
+        out.put("totals", now);
         Map<String, Object> loop = new LinkedHashMap<>();
         loop.put("turns", base.turns());
         loop.put("pendingTasks", base.pendingTasks());

@@ -214,6 +214,23 @@ class DemoApplicationTest {
         assertThat(get("/app.js").body()).contains("/api/stats").contains("/api/clients");
         HttpResponse<String> stats = get("/api/stats");
         assertThat(stats.statusCode()).isEqualTo(200);
-        assertThat(stats.body()).contains("\"eventBase\"").contains("\"echo\"").contains("\"bytesWritten\"").contains("\"connects\"");
+        assertThat(stats.body()).contains("\"eventBase\"").contains("\"echo\"").contains("\"bytesWritten\"").contains("\"connects\"")
+                .contains("\"totals\":{\"timeMillis\":");
+    }
+
+    /** The charts open full: the app keeps one sample a second of the totals they draw, at most 90. */
+    @Test
+    void theDashboardHistoryIsServedAndBounded() throws Exception {
+        awaitEcho();
+        post("/api/clients/echo/exchange", "history");
+        await().atMost(Duration.ofSeconds(20)).until(() -> samples(get("/api/stats/history").body()) >= 2);
+        String history = get("/api/stats/history").body();
+        assertThat(history).startsWith("[{\"timeMillis\":").contains("\"read\":").contains("\"written\":").contains("\"replied\":");
+        assertThat(samples(history)).isLessThanOrEqualTo(StatsHistory.KEPT);
+        assertThat(get("/app.js").body()).contains("/api/stats/history");
+    }
+
+    private static int samples(String json) {
+        return json.split("\"timeMillis\"", -1).length - 1;
     }
 }
