@@ -57,7 +57,7 @@ public final class TlsRecorder {
         }
     }
 
-    String text() {
+    public String text() {
         return new String(bytes(), StandardCharsets.UTF_8);
     }
 
