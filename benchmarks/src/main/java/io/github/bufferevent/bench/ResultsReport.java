@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Turns the harness's raw runs into RESULTS.md: medians, spread, ratios against Netty NIO, targets. */
 final class ResultsReport {
@@ -52,12 +53,37 @@ final class ResultsReport {
         return runs.stream().mapToDouble(r -> r.getOrDefault(key, Double.NaN)).max().orElse(Double.NaN);
     }
 
-    private double med(String workload, String client, String key) {
+    /** The median of {@code key} over {@code client}'s runs of {@code workload}; NaN where there are none. */
+    static double med(Map<String, Map<String, List<Map<String, Double>>>> results, String workload, String client, String key) {
         Map<String, List<Map<String, Double>>> w = results.get(workload);
         if (w == null || !w.containsKey(client)) {
             return Double.NaN;
         }
         return median(w.get(client), key);
+    }
+
+    private double med(String workload, String client, String key) {
+        return med(results, workload, client, key);
+    }
+
+    /**
+     * The rows of a ping-pong table, a client each: round trips/s, its ratio to {@code nio}, p50 and
+     * p99 µs (median, min–max), then, with {@code extraCells}, the cells it gives for the runs.
+     */
+    static void pingpongRows(StringBuilder sb, Map<String, List<Map<String, Double>>> byClient, double nio,
+            Function<List<Map<String, Double>>, String> extraCells) {
+        for (Map.Entry<String, List<Map<String, Double>>> e : byClient.entrySet()) {
+            List<Map<String, Double>> runs = e.getValue();
+            sb.append(String.format(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f× | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |", e.getKey(),
+                    median(runs, "perSec"), min(runs, "perSec"), max(runs, "perSec"), median(runs, "perSec") / nio,
+                    median(runs, "p50us"), min(runs, "p50us"), max(runs, "p50us"),
+                    median(runs, "p99us"), min(runs, "p99us"), max(runs, "p99us")));
+            if (extraCells != null) {
+                sb.append(' ').append(extraCells.apply(runs)).append(" |");
+            }
+            sb.append(System.lineSeparator());
+        }
+        sb.append('\n');
     }
 
     /** The chart's bars: this project's throughput over each reference's, per workload (higher is better). */
@@ -127,14 +153,7 @@ final class ResultsReport {
         double nio = med(workload, Harness.NIO, "perSec");
         sb.append("## ").append(title).append("\n\n");
         sb.append("| client | round trips/s | vs Netty NIO | p50 µs | p99 µs |\n| --- | ---: | ---: | ---: | ---: |\n");
-        for (Map.Entry<String, List<Map<String, Double>>> e : w.entrySet()) {
-            List<Map<String, Double>> runs = e.getValue();
-            sb.append(String.format(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f× | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |%n", e.getKey(),
-                    median(runs, "perSec"), min(runs, "perSec"), max(runs, "perSec"), median(runs, "perSec") / nio,
-                    median(runs, "p50us"), min(runs, "p50us"), max(runs, "p50us"),
-                    median(runs, "p99us"), min(runs, "p99us"), max(runs, "p99us")));
-        }
-        sb.append('\n');
+        pingpongRows(sb, w, nio, null);
     }
 
     private void simple(StringBuilder sb, String workload, String key, String unit, String title) {
