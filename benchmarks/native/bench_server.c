@@ -54,36 +54,9 @@ static void conn_close(struct conn *c)
     free(c);
 }
 
-static void conn_close_any(void *c)
-{
-    conn_close(c);
-}
-
 static int set_events(struct conn *c, uint32_t events)
 {
     return epoll_mod(c->fd, events);
-}
-
-static void do_accept(struct conn *l)
-{
-    for (int fd; (fd = accept_next(l->fd)) >= 0;) {
-        struct conn *c = calloc(1, sizeof(*c));
-        if (!c) {
-            close(fd);
-            continue;
-        }
-        c->fd = fd;
-        c->kind = (l->kind == K_LISTEN_ECHO) ? K_ECHO : K_DISCARD;
-        if (conn_put(fd, c) < 0) {
-            close(fd);
-            free(c);
-            continue;
-        }
-        if (epoll_add(fd, EPOLLIN) < 0) {
-            perror("epoll_ctl(ADD)");
-            conn_close(c);
-        }
-    }
 }
 
 /* Returns 0 when all pending bytes are sent, 1 if some remain, -1 on error. */
@@ -189,18 +162,22 @@ static void discard_readable(struct conn *c)
     }
 }
 
-static void add_listener(int fd, int kind)
+static void *conn_new(int fd, int kind)
 {
-    struct conn *l = calloc(1, sizeof(*l));
-    if (!l)
-        die("calloc");
-    l->fd = fd;
-    l->kind = kind;
-    if (conn_put(fd, l) < 0)
-        die("realloc");
-    if (epoll_add(fd, EPOLLIN) < 0)
-        die("epoll_ctl(ADD listener)");
+    struct conn *c = calloc(1, sizeof(*c));
+    if (c) {
+        c->fd = fd;
+        c->kind = kind;
+    }
+    return c;
 }
+
+static void conn_close_any(void *c)
+{
+    conn_close(c);
+}
+
+static const struct server_ops ops = { conn_new, conn_close_any };
 
 int main(int argc, char **argv)
 {
@@ -212,8 +189,8 @@ int main(int argc, char **argv)
     int discard_port = parse_port(argv[2]);
 
     sigset_t waitmask;
-    server_init(&waitmask);
-    open_listeners(echo_port, discard_port, add_listener);
+    server_init(&ops, &waitmask);
+    open_listeners(echo_port, discard_port);
 
     static struct epoll_event events[MAX_EVENTS];
     while (!stop_flag) {
@@ -231,7 +208,7 @@ int main(int argc, char **argv)
             switch (c->kind) {
             case K_LISTEN_ECHO:
             case K_LISTEN_DISCARD:
-                do_accept(c);
+                accept_all(c->fd, c->kind);
                 break;
             case K_ECHO:
                 if (c->pend) {
@@ -250,6 +227,6 @@ int main(int argc, char **argv)
     }
 
     /* Clean shutdown: close every connection and the listeners. */
-    close_all(conn_close_any);
+    close_all();
     return 0;
 }

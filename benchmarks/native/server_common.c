@@ -20,6 +20,7 @@ int epfd = -1;
 volatile sig_atomic_t stop_flag;
 void **conn_table;
 size_t conn_table_cap;
+static const struct server_ops *ops;
 
 static void on_signal(int sig)
 {
@@ -33,7 +34,8 @@ void die(const char *what)
     exit(1);
 }
 
-int conn_put(int fd, void *c)
+/* Stores c at fd, growing the table: 0, or -1 when out of memory. */
+static int conn_put(int fd, void *c)
 {
     if ((size_t)fd >= conn_table_cap) {
         size_t ncap = conn_table_cap ? conn_table_cap : 1024;
@@ -116,8 +118,9 @@ static void raise_nofile(void)
     }
 }
 
-void server_init(sigset_t *waitmask)
+void server_init(const struct server_ops *server_ops, sigset_t *waitmask)
 {
+    ops = server_ops;
     raise_nofile();
 
     struct sigaction sa;
@@ -144,7 +147,18 @@ void server_init(sigset_t *waitmask)
         die("epoll_create1");
 }
 
-void open_listeners(int echo_port, int discard_port, void (*add_listener)(int fd, int kind))
+static void add_listener(int fd, int kind)
+{
+    void *l = ops->conn_new(fd, kind);
+    if (!l)
+        die("calloc");
+    if (conn_put(fd, l) < 0)
+        die("realloc");
+    if (epoll_add(fd, EPOLLIN) < 0)
+        die("epoll_ctl(ADD listener)");
+}
+
+void open_listeners(int echo_port, int discard_port)
 {
     int bound_echo, bound_discard;
     add_listener(make_listener(echo_port, &bound_echo), K_LISTEN_ECHO);
@@ -153,7 +167,8 @@ void open_listeners(int echo_port, int discard_port, void (*add_listener)(int fd
     fflush(stdout);
 }
 
-int accept_next(int lfd)
+/* The next connection from lfd (TCP_NODELAY set), or -1 when there is none for now. */
+static int accept_next(int lfd)
 {
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -170,11 +185,29 @@ int accept_next(int lfd)
     }
 }
 
-void close_all(void (*close_conn)(void *c))
+void accept_all(int lfd, int listen_kind)
+{
+    int kind = (listen_kind == K_LISTEN_ECHO) ? K_ECHO : K_DISCARD;
+    for (int fd; (fd = accept_next(lfd)) >= 0;) {
+        /* Grow the table first: once the connection exists, storing it cannot fail. */
+        void *c;
+        if (conn_put(fd, NULL) < 0 || !(c = ops->conn_new(fd, kind))) {
+            close(fd);
+            continue;
+        }
+        conn_put(fd, c);
+        if (epoll_add(fd, EPOLLIN) < 0) {
+            perror("epoll_ctl(ADD)");
+            ops->conn_close(c);
+        }
+    }
+}
+
+void close_all(void)
 {
     for (size_t fd = 0; fd < conn_table_cap; fd++) {
         if (conn_table[fd])
-            close_conn(conn_table[fd]);
+            ops->conn_close(conn_table[fd]);
     }
     free(conn_table);
     conn_table = NULL;

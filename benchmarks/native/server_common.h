@@ -3,7 +3,8 @@
  * the fd-indexed connection table, the epoll set, SIGTERM/SIGINT handling and the READY line.
  *
  * Each server keeps its own struct conn (plain bytes or an SSL object) in the table as a
- * pointer; the table lookup on the hot path is inline.
+ * pointer, made and freed by the server_ops it passes to server_init; the table lookup on the
+ * hot path is inline.
  */
 #ifndef SERVER_COMMON_H
 #define SERVER_COMMON_H
@@ -34,8 +35,13 @@ static inline void conn_forget(int fd)
     conn_table[fd] = NULL;
 }
 
-/* Stores c at fd, growing the table: 0, or -1 when out of memory. */
-int conn_put(int fd, void *c);
+/* What a server's connections are. */
+struct server_ops {
+    /* A connection (a listener: K_LISTEN_*, or an accepted one: K_ECHO, K_DISCARD) on fd, NULL when out of memory. */
+    void *(*conn_new)(int fd, int kind);
+    /* Closes a connection: conn_forget(fd), close(fd), frees it. */
+    void (*conn_close)(void *c);
+};
 
 void die(const char *what);
 int parse_port(const char *s);
@@ -43,29 +49,29 @@ int parse_port(const char *s);
 /*
  * Process set-up: RLIMIT_NOFILE raised to its hard limit, SIGPIPE ignored, SIGTERM/SIGINT set
  * stop_flag and are blocked except inside epoll_pwait(..., waitmask) (no lost wake-up), and
- * epfd created.
+ * epfd created. ops must outlive the server.
  */
-void server_init(sigset_t *waitmask);
+void server_init(const struct server_ops *ops, sigset_t *waitmask);
 
 /* EPOLL_CTL_ADD / EPOLL_CTL_MOD of fd with data.fd = fd: epoll_ctl's result. */
 int epoll_add(int fd, uint32_t events);
 int epoll_mod(int fd, uint32_t events);
 
 /*
- * Listens on 127.0.0.1:echo_port and 127.0.0.1:discard_port (0 = ephemeral), hands each
- * listener to add_listener (with K_LISTEN_ECHO / K_LISTEN_DISCARD), then prints
+ * Listens on 127.0.0.1:echo_port and 127.0.0.1:discard_port (0 = ephemeral), each listener a
+ * connection (K_LISTEN_ECHO / K_LISTEN_DISCARD) in the table and the epoll set, then prints
  * "READY <echo_port> <discard_port>" on stdout and flushes it.
  */
-void open_listeners(int echo_port, int discard_port, void (*add_listener)(int fd, int kind));
+void open_listeners(int echo_port, int discard_port);
 
 /*
- * The next connection from the listener lfd (non-blocking, close-on-exec, TCP_NODELAY), or -1
- * when there is none for now (backlog empty, or out of resources: the level-triggered listener
- * fires again later).
+ * Accepts what waits on the listener lfd of kind listen_kind: each connection non-blocking,
+ * close-on-exec, TCP_NODELAY, K_ECHO or K_DISCARD, in the table and the epoll set (EPOLLIN).
+ * Stops when the backlog is empty or out of resources (the level-triggered listener fires again).
  */
-int accept_next(int lfd);
+void accept_all(int lfd, int listen_kind);
 
-/* Clean shutdown: close_conn for every connection and listener left, then the table and epfd. */
-void close_all(void (*close_conn)(void *c));
+/* Clean shutdown: every connection and listener left closed, then the table and epfd. */
+void close_all(void);
 
 #endif

@@ -76,11 +76,6 @@ static void conn_close(struct conn *c)
     free(c);
 }
 
-static void conn_close_any(void *c)
-{
-    conn_close(c);
-}
-
 static int want(struct conn *c, uint32_t events)
 {
     if (c->events == events)
@@ -112,34 +107,33 @@ static SSL_CTX *make_ctx(const char *cert, const char *key)
     return c;
 }
 
-static void do_accept(struct conn *l)
+static void *conn_new(int fd, int kind)
 {
-    for (int fd; (fd = accept_next(l->fd)) >= 0;) {
-        struct conn *c = calloc(1, sizeof(*c));
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    if (kind == K_ECHO || kind == K_DISCARD) {
         SSL *ssl = SSL_new(ctx);
-        if (!c || !ssl || !SSL_set_fd(ssl, fd)) {
+        if (!ssl || !SSL_set_fd(ssl, fd)) {
             SSL_free(ssl);
             free(c);
-            close(fd);
-            continue;
+            return NULL;
         }
         SSL_set_accept_state(ssl);
-        c->fd = fd;
         c->ssl = ssl;
-        c->kind = (l->kind == K_LISTEN_ECHO) ? K_ECHO : K_DISCARD;
-        c->events = EPOLLIN;
-        if (conn_put(fd, c) < 0) {
-            SSL_free(ssl);
-            close(fd);
-            free(c);
-            continue;
-        }
-        if (epoll_add(fd, EPOLLIN) < 0) {
-            perror("epoll_ctl(ADD)");
-            conn_close(c);
-        }
     }
+    c->fd = fd;
+    c->kind = kind;
+    c->events = EPOLLIN;
+    return c;
 }
+
+static void conn_close_any(void *c)
+{
+    conn_close(c);
+}
+
+static const struct server_ops ops = { conn_new, conn_close_any };
 
 /* After an SSL call returned r <= 0: 0 = wait (epoll set accordingly), -1 = close the connection. */
 static int after_ssl_error(struct conn *c, int r)
@@ -234,22 +228,9 @@ static void handle(int fd)
     if (!c)
         return; /* closed earlier in this batch */
     if (c->kind == K_LISTEN_ECHO || c->kind == K_LISTEN_DISCARD)
-        do_accept(c);
+        accept_all(c->fd, c->kind);
     else if (serve(c) < 0)
         conn_close(c);
-}
-
-static void add_listener(int fd, int kind)
-{
-    struct conn *l = calloc(1, sizeof(*l));
-    if (!l)
-        die("calloc");
-    l->fd = fd;
-    l->kind = kind;
-    if (conn_put(fd, l) < 0)
-        die("realloc");
-    if (epoll_add(fd, EPOLLIN) < 0)
-        die("epoll_ctl(ADD listener)");
 }
 
 int main(int argc, char **argv)
@@ -261,9 +242,9 @@ int main(int argc, char **argv)
     int echo_port = parse_port(argv[3]);
     int discard_port = parse_port(argv[4]);
     sigset_t waitmask;
-    server_init(&waitmask);
+    server_init(&ops, &waitmask);
     ctx = make_ctx(argv[1], argv[2]);
-    open_listeners(echo_port, discard_port, add_listener);
+    open_listeners(echo_port, discard_port);
 
     static struct epoll_event events[MAX_EVENTS];
     while (!stop_flag) {
@@ -287,7 +268,7 @@ int main(int argc, char **argv)
     printf("STATS handshakes=%lu resumed=%lu group=%s openssl=%s\n", handshakes, resumed, group ? group : "none",
            OpenSSL_version(OPENSSL_VERSION_STRING));
     fflush(stdout);
-    close_all(conn_close_any);
+    close_all();
     SSL_CTX_free(ctx);
     return 0;
 }
