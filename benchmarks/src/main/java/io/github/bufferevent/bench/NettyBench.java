@@ -166,28 +166,24 @@ final class NettyBench {
     }
 
     /**
-     * Keeps one message in flight, from channelActive on (TLS: from the end of the handshake):
-     * counts echoed bytes, sends the next once a whole message is back.
+     * A workload's handler: starts it on channelActive or, with {@code afterHandshake}, once the
+     * TLS handshake is done; any exception ends the run.
      */
-    private static final class PingPongHandler extends ChannelInboundHandlerAdapter {
-        private final LatencyRecorder latencies;
-        private final byte[] message;
+    private abstract static class WorkloadHandler extends ChannelInboundHandlerAdapter {
         private final boolean afterHandshake;
-        private int pending;
-        private long sentAt;
 
-        PingPongHandler(LatencyRecorder latencies, byte[] message, boolean afterHandshake) {
-            this.latencies = latencies;
-            this.message = message;
+        WorkloadHandler(boolean afterHandshake) {
             this.afterHandshake = afterHandshake;
         }
+
+        abstract void start(ChannelHandlerContext ctx);
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             if (afterHandshake) {
                 ctx.fireChannelActive();
             } else {
-                send(ctx);
+                start(ctx);
             }
         }
 
@@ -197,9 +193,33 @@ final class NettyBench {
                 if (!e.isSuccess()) {
                     fail(e.cause());
                 }
-                send(ctx);
+                start(ctx);
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(cause);
+        }
+    }
+
+    /** Keeps one message in flight: counts echoed bytes, sends the next once a whole message is back. */
+    private static final class PingPongHandler extends WorkloadHandler {
+        private final LatencyRecorder latencies;
+        private final byte[] message;
+        private int pending;
+        private long sentAt;
+
+        PingPongHandler(LatencyRecorder latencies, byte[] message, boolean afterHandshake) {
+            super(afterHandshake);
+            this.latencies = latencies;
+            this.message = message;
+        }
+
+        @Override
+        void start(ChannelHandlerContext ctx) {
+            send(ctx);
         }
 
         private void send(ChannelHandlerContext ctx) {
@@ -221,11 +241,6 @@ final class NettyBench {
                 send(ctx);
             }
         }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            fail(cause);
-        }
     }
 
     /**
@@ -244,20 +259,16 @@ final class NettyBench {
         return withCpu(Results.stream(bytes[1] - bytes[0], seconds(window)), window);
     }
 
-    /**
-     * Writes while the channel is writable (Netty's default 32/64 KiB watermarks), counting
-     * completed writes, from channelActive on (TLS: from the end of the handshake).
-     */
-    private static final class StreamHandler extends ChannelInboundHandlerAdapter {
+    /** Writes while the channel is writable (Netty's default 32/64 KiB watermarks), counting completed writes. */
+    private static final class StreamHandler extends WorkloadHandler {
         private final byte[] chunk;
-        private final boolean afterHandshake;
         private final ChannelFutureListener counter;
         private boolean started;
         volatile boolean stopped;
 
         StreamHandler(byte[] chunk, AtomicLong written, boolean afterHandshake) {
+            super(afterHandshake);
             this.chunk = chunk;
-            this.afterHandshake = afterHandshake;
             this.counter = f -> {
                 if (f.isSuccess()) {
                     written.addAndGet(chunk.length);
@@ -268,25 +279,9 @@ final class NettyBench {
         }
 
         @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            if (afterHandshake) {
-                ctx.fireChannelActive();
-            } else {
-                started = true;
-                fill(ctx);
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (!e.isSuccess()) {
-                    fail(e.cause());
-                }
-                started = true;
-                fill(ctx);
-            }
-            ctx.fireUserEventTriggered(evt);
+        void start(ChannelHandlerContext ctx) {
+            started = true;
+            fill(ctx);
         }
 
         @Override
@@ -304,11 +299,6 @@ final class NettyBench {
                 ctx.write(buf).addListener(counter);
             }
             ctx.flush();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            fail(cause);
         }
     }
 

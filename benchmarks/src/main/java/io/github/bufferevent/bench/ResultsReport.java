@@ -67,11 +67,19 @@ final class ResultsReport {
     }
 
     /**
-     * The rows of a ping-pong table, a client each: round trips/s, its ratio to {@code nio}, p50 and
-     * p99 µs (median, min–max), then, with {@code extraCells}, the cells it gives for the runs.
+     * A ping-pong table, if {@code results} has {@code workload}: {@code heading}, {@code header}
+     * (the column names and alignment rows), then a row a client: round trips/s, its ratio to Netty
+     * NIO's, p50 and p99 µs (median, min–max), then, with {@code extraCells}, the cells it gives for
+     * the client's runs.
      */
-    static void pingpongRows(StringBuilder sb, Map<String, List<Map<String, Double>>> byClient, double nio,
-            Function<List<Map<String, Double>>, String> extraCells) {
+    static void pingpongTable(StringBuilder sb, Map<String, Map<String, List<Map<String, Double>>>> results, String workload,
+            String heading, String header, Function<List<Map<String, Double>>, String> extraCells) {
+        Map<String, List<Map<String, Double>>> byClient = results.get(workload);
+        if (byClient == null) {
+            return;
+        }
+        double nio = med(results, workload, Harness.NIO, "perSec");
+        sb.append(heading).append("\n\n").append(header);
         for (Map.Entry<String, List<Map<String, Double>>> e : byClient.entrySet()) {
             List<Map<String, Double>> runs = e.getValue();
             sb.append(String.format(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f× | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |", e.getKey(),
@@ -146,14 +154,8 @@ final class ResultsReport {
     }
 
     private void pingpong(StringBuilder sb, String workload, String title) {
-        Map<String, List<Map<String, Double>>> w = results.get(workload);
-        if (w == null) {
-            return;
-        }
-        double nio = med(workload, Harness.NIO, "perSec");
-        sb.append("## ").append(title).append("\n\n");
-        sb.append("| client | round trips/s | vs Netty NIO | p50 µs | p99 µs |\n| --- | ---: | ---: | ---: | ---: |\n");
-        pingpongRows(sb, w, nio, null);
+        pingpongTable(sb, results, workload, "## " + title,
+                "| client | round trips/s | vs Netty NIO | p50 µs | p99 µs |\n| --- | ---: | ---: | ---: | ---: |\n", null);
     }
 
     private void simple(StringBuilder sb, String workload, String key, String unit, String title) {

@@ -3,7 +3,7 @@ package io.github.bufferevent.bench;
 import static io.github.bufferevent.bench.ResultsReport.max;
 import static io.github.bufferevent.bench.ResultsReport.median;
 import static io.github.bufferevent.bench.ResultsReport.min;
-import static io.github.bufferevent.bench.ResultsReport.pingpongRows;
+import static io.github.bufferevent.bench.ResultsReport.pingpongTable;
 
 import java.util.List;
 import java.util.Locale;
@@ -100,16 +100,11 @@ final class TlsReport {
     }
 
     private void pingpong(StringBuilder sb, String workload, String title) {
-        Map<String, List<Map<String, Double>>> w = results.get(workload);
-        if (w == null) {
-            return;
-        }
-        double nio = med(workload, Harness.NIO, "perSec");
-        sb.append("### ").append(title).append("\n\n");
         double nioCpu = med(workload, Harness.NIO, "perCpuSecond");
-        sb.append("| client | round trips/s | vs Netty | p50 µs | p99 µs | CPU s/s | round trips per CPU-second | vs Netty |\n"
-                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        pingpongRows(sb, w, nio, runs -> cpuCells(runs, "%,.0f", nioCpu));
+        pingpongTable(sb, results, workload, "### " + title,
+                "| client | round trips/s | vs Netty | p50 µs | p99 µs | CPU s/s | round trips per CPU-second | vs Netty |\n"
+                        + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+                runs -> cpuCells(runs, "%,.0f", nioCpu));
     }
 
     /** The CPU columns: CPU seconds per second of the window, work per CPU-second (spread), its ratio to Netty's. */
