@@ -15,7 +15,7 @@ if ! command -v gcc >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null
 fi
 mkdir -p benchmarks/native/build
-gcc -O2 -Wall -Wextra -o benchmarks/native/build/bench_server benchmarks/native/bench_server.c
+gcc -O2 -Wall -Wextra -o benchmarks/native/build/bench_server benchmarks/native/bench_server.c benchmarks/native/server_common.c
 
 mvn -B -q -ntp -pl benchmarks -am package -DskipTests
 ulimit -n "$(ulimit -Hn)"

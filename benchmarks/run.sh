@@ -12,7 +12,7 @@ if ! command -v gcc >/dev/null || [ ! -f /usr/include/event2/event.h ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libevent-dev >/dev/null
 fi
 mkdir -p benchmarks/native/build
-gcc -O2 -Wall -Wextra -o benchmarks/native/build/bench_server benchmarks/native/bench_server.c
+gcc -O2 -Wall -Wextra -o benchmarks/native/build/bench_server benchmarks/native/bench_server.c benchmarks/native/server_common.c
 gcc -O2 -Wall -Wextra -o benchmarks/native/build/libevent_client benchmarks/native/libevent_client.c -levent
 
 mvn -B -q -ntp -pl benchmarks -am package -DskipTests

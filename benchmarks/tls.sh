@@ -13,7 +13,7 @@ if ! command -v gcc >/dev/null || ! command -v openssl >/dev/null || [ ! -f /usr
 fi
 build=benchmarks/native/build
 mkdir -p "$build"
-gcc -O2 -Wall -Wextra -o "$build/tls_server" benchmarks/native/tls_server.c -lssl -lcrypto
+gcc -O2 -Wall -Wextra -o "$build/tls_server" benchmarks/native/tls_server.c benchmarks/native/server_common.c -lssl -lcrypto
 
 # A throwaway certificate for localhost, made for this run: the build folder is git-ignored, keys are never committed.
 rm -f "$build/tls_key.pem" "$build/tls_cert.pem"

@@ -19,34 +19,26 @@
  *                  EPOLLOUT (or EPOLLIN when OpenSSL wants to read).
  *  - discard port: everything read is decrypted and dropped.
  *
- * Build: gcc -O2 -Wall -Wextra -o tls_server tls_server.c -lssl -lcrypto
+ * Build: gcc -O2 -Wall -Wextra -o tls_server tls_server.c server_common.c -lssl -lcrypto
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/ssl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#define BACKLOG 4096
+#include "server_common.h"
+
 #define BUF_SIZE (64 * 1024)
-#define MAX_EVENTS 1024
 /* Bound the records handled for one connection per wakeup (fairness). */
 #define MAX_READS_PER_EVENT 64
-
-enum kind { K_LISTEN_ECHO = 1, K_LISTEN_DISCARD, K_ECHO, K_DISCARD };
 
 struct conn {
     int fd;
@@ -58,11 +50,7 @@ struct conn {
     size_t pend_len;
 };
 
-static struct conn **table; /* indexed by fd */
-static size_t table_cap;
-static int epfd = -1;
 static SSL_CTX *ctx;
-static volatile sig_atomic_t stop_flag;
 static unsigned long handshakes, resumed;
 static int last_group; /* NID of the key exchange group of the last handshake */
 
@@ -71,18 +59,6 @@ static char buf[BUF_SIZE];
 static int again[MAX_EVENTS], again_prev[MAX_EVENTS];
 static int again_len;
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(1);
-}
-
 static void die_ssl(const char *what)
 {
     fprintf(stderr, "%s failed\n", what);
@@ -90,26 +66,9 @@ static void die_ssl(const char *what)
     exit(1);
 }
 
-static int table_put(struct conn *c)
-{
-    if ((size_t)c->fd >= table_cap) {
-        size_t ncap = table_cap ? table_cap : 1024;
-        while (ncap <= (size_t)c->fd)
-            ncap *= 2;
-        struct conn **nt = realloc(table, ncap * sizeof(*nt));
-        if (!nt)
-            return -1;
-        memset(nt + table_cap, 0, (ncap - table_cap) * sizeof(*nt));
-        table = nt;
-        table_cap = ncap;
-    }
-    table[c->fd] = c;
-    return 0;
-}
-
 static void conn_close(struct conn *c)
 {
-    table[c->fd] = NULL;
+    conn_forget(c->fd);
     if (c->ssl)
         SSL_free(c->ssl); /* no close_notify: the peer has gone or is going */
     close(c->fd);
@@ -121,61 +80,10 @@ static int want(struct conn *c, uint32_t events)
 {
     if (c->events == events)
         return 0;
-    struct epoll_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.events = events;
-    ev.data.fd = c->fd;
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+    if (epoll_mod(c->fd, events) < 0)
         return -1;
     c->events = events;
     return 0;
-}
-
-static int make_listener(int port, int *bound_port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        die("socket");
-    int one = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-        die("setsockopt(SO_REUSEADDR)");
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        fprintf(stderr, "bind 127.0.0.1:%d: %s\n", port, strerror(errno));
-        exit(1);
-    }
-    if (listen(fd, BACKLOG) < 0)
-        die("listen");
-    socklen_t len = sizeof(sa);
-    if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-        die("getsockname");
-    *bound_port = ntohs(sa.sin_port);
-    return fd;
-}
-
-static int parse_port(const char *s)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end != '\0' || v < 0 || v > 65535) {
-        fprintf(stderr, "invalid port: %s\n", s);
-        exit(1);
-    }
-    return (int)v;
-}
-
-static void raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
-    }
 }
 
 static SSL_CTX *make_ctx(const char *cert, const char *key)
@@ -199,48 +107,33 @@ static SSL_CTX *make_ctx(const char *cert, const char *key)
     return c;
 }
 
-static void do_accept(struct conn *l)
+static void *conn_new(int fd, int kind)
 {
-    for (;;) {
-        int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                perror("accept4"); /* out of resources: the rest waits in the backlog */
-            return;
-        }
-        int one = 1;
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        struct conn *c = calloc(1, sizeof(*c));
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    if (kind == K_ECHO || kind == K_DISCARD) {
         SSL *ssl = SSL_new(ctx);
-        if (!c || !ssl || !SSL_set_fd(ssl, fd)) {
+        if (!ssl || !SSL_set_fd(ssl, fd)) {
             SSL_free(ssl);
             free(c);
-            close(fd);
-            continue;
+            return NULL;
         }
         SSL_set_accept_state(ssl);
-        c->fd = fd;
         c->ssl = ssl;
-        c->kind = (l->kind == K_LISTEN_ECHO) ? K_ECHO : K_DISCARD;
-        c->events = EPOLLIN;
-        if (table_put(c) < 0) {
-            SSL_free(ssl);
-            close(fd);
-            free(c);
-            continue;
-        }
-        struct epoll_event ev;
-        memset(&ev, 0, sizeof(ev));
-        ev.events = EPOLLIN;
-        ev.data.fd = fd;
-        if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            perror("epoll_ctl(ADD)");
-            conn_close(c);
-        }
     }
+    c->fd = fd;
+    c->kind = kind;
+    c->events = EPOLLIN;
+    return c;
 }
+
+static void conn_close_any(void *c)
+{
+    conn_close(c);
+}
+
+static const struct server_ops ops = { conn_new, conn_close_any };
 
 /* After an SSL call returned r <= 0: 0 = wait (epoll set accordingly), -1 = close the connection. */
 static int after_ssl_error(struct conn *c, int r)
@@ -331,13 +224,11 @@ static int serve(struct conn *c)
 
 static void handle(int fd)
 {
-    if (fd < 0 || (size_t)fd >= table_cap)
-        return;
-    struct conn *c = table[fd];
+    struct conn *c = conn_get(fd);
     if (!c)
         return; /* closed earlier in this batch */
     if (c->kind == K_LISTEN_ECHO || c->kind == K_LISTEN_DISCARD)
-        do_accept(c);
+        accept_all(c->fd, c->kind);
     else if (serve(c) < 0)
         conn_close(c);
 }
@@ -350,53 +241,10 @@ int main(int argc, char **argv)
     }
     int echo_port = parse_port(argv[3]);
     int discard_port = parse_port(argv[4]);
-    raise_nofile();
+    sigset_t waitmask;
+    server_init(&ops, &waitmask);
     ctx = make_ctx(argv[1], argv[2]);
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
-    sa.sa_handler = on_signal; /* no SA_RESTART: epoll_pwait returns EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-
-    /* Block SIGTERM/SIGINT except while inside epoll_pwait (no lost wakeup). */
-    sigset_t block, waitmask;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    if (sigprocmask(SIG_BLOCK, &block, &waitmask) < 0)
-        die("sigprocmask");
-    sigdelset(&waitmask, SIGTERM);
-    sigdelset(&waitmask, SIGINT);
-
-    epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (epfd < 0)
-        die("epoll_create1");
-
-    int bound_echo, bound_discard;
-    int lfds[2] = { make_listener(echo_port, &bound_echo), make_listener(discard_port, &bound_discard) };
-    int kinds[2] = { K_LISTEN_ECHO, K_LISTEN_DISCARD };
-    for (int i = 0; i < 2; i++) {
-        struct conn *l = calloc(1, sizeof(*l));
-        if (!l)
-            die("calloc");
-        l->fd = lfds[i];
-        l->kind = kinds[i];
-        if (table_put(l) < 0)
-            die("realloc");
-        struct epoll_event ev;
-        memset(&ev, 0, sizeof(ev));
-        ev.events = EPOLLIN;
-        ev.data.fd = l->fd;
-        if (epoll_ctl(epfd, EPOLL_CTL_ADD, l->fd, &ev) < 0)
-            die("epoll_ctl(ADD listener)");
-    }
-
-    printf("READY %d %d\n", bound_echo, bound_discard);
-    fflush(stdout);
+    open_listeners(echo_port, discard_port);
 
     static struct epoll_event events[MAX_EVENTS];
     while (!stop_flag) {
@@ -420,12 +268,7 @@ int main(int argc, char **argv)
     printf("STATS handshakes=%lu resumed=%lu group=%s openssl=%s\n", handshakes, resumed, group ? group : "none",
            OpenSSL_version(OPENSSL_VERSION_STRING));
     fflush(stdout);
-    for (size_t fd = 0; fd < table_cap; fd++) {
-        if (table[fd])
-            conn_close(table[fd]);
-    }
-    free(table);
+    close_all();
     SSL_CTX_free(ctx);
-    close(epfd);
     return 0;
 }

@@ -66,23 +66,23 @@ public final class ClientMain {
     private static String tls(String impl, String mode, int port, String[] args) throws Exception {
         TlsClientConfig config = new TlsClientConfig(java.nio.file.Path.of(args[3]));
         if (impl.equals("bufferevent") || impl.equals("bufferevent-inline-tasks")) {
-            BevTlsBench b = new BevTlsBench(config, port, impl.equals("bufferevent-inline-tasks"));
+            BevBench b = BevBench.tls(config, impl.equals("bufferevent-inline-tasks"));
             return switch (mode) {
-                case "tls-pingpong" -> b.pingpong(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
-                case "tls-stream" -> b.stream(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
-                case "tls-handshake" -> b.handshake(d(args[4]), d(args[5]));
+                case "tls-pingpong" -> b.pingpong(port, 1, Integer.parseInt(args[4]), d(args[5]), d(args[6]));
+                case "tls-stream" -> b.stream(port, Integer.parseInt(args[4]), d(args[5]), d(args[6]));
+                case "tls-handshake" -> b.connect(port, d(args[4]), d(args[5]));
                 default -> throw new IllegalArgumentException("mode " + mode);
             };
         }
         if (!impl.equals("netty-nio")) {
             throw new IllegalArgumentException("TLS modes run bufferevent, bufferevent-inline-tasks or netty-nio, not " + impl);
         }
-        NettyTlsBench n = new NettyTlsBench(config, port);
+        NettyBench n = new NettyBench(config);
         try {
             return switch (mode) {
-                case "tls-pingpong" -> n.pingpong(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
-                case "tls-stream" -> n.stream(Integer.parseInt(args[4]), d(args[5]), d(args[6]));
-                case "tls-handshake" -> n.handshake(d(args[4]), d(args[5]));
+                case "tls-pingpong" -> n.pingpong(port, 1, Integer.parseInt(args[4]), d(args[5]), d(args[6]));
+                case "tls-stream" -> n.stream(port, Integer.parseInt(args[4]), d(args[5]), d(args[6]));
+                case "tls-handshake" -> n.connect(port, d(args[4]), d(args[5]));
                 default -> throw new IllegalArgumentException("mode " + mode);
             };
         } finally {

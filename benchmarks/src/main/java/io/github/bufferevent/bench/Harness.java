@@ -133,39 +133,60 @@ public final class Harness {
     private Process startServer(String cpu) throws IOException {
         Process p = new ProcessBuilder(taskset(cpu, nativeDir.resolve("bench_server").toString(), "0", "0"))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = r.readLine();
-        if (line == null || !line.startsWith("READY ")) {
-            p.destroyForcibly();
-            throw new IllegalStateException("bench_server did not start: " + line);
-        }
-        String[] parts = line.split(" ");
-        echoPort = Integer.parseInt(parts[1]);
-        discardPort = Integer.parseInt(parts[2]);
+        int[] ports = awaitReady(p, new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)), "bench_server");
+        echoPort = ports[0];
+        discardPort = ports[1];
         System.out.printf("server: echo %d, discard %d, pinned to CPU %s%n", echoPort, discardPort, cpu);
         return p;
     }
 
     private Map<String, Double> runClient(String client, String mode, int port, String... rest) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (client.equals(LIBEVENT)) {
-            cmd.add(nativeDir.resolve("libevent_client").toString());
-        } else {
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(JVM_FLAGS);
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add(ClientMain.class.getName());
-            cmd.add(client);
-        }
+        List<String> cmd = client.equals(LIBEVENT) ? new ArrayList<>(List.of(nativeDir.resolve("libevent_client").toString()))
+                : javaClient(client);
         cmd.add(mode);
         cmd.add(String.valueOf(port));
         cmd.addAll(Arrays.asList(rest));
-        Process p = new ProcessBuilder(taskset(clientCpu, cmd.toArray(new String[0]))).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String result = runForResult(clientCpu, cmd, client, mode);
+        Map<String, Double> values = parse(result);
+        System.out.printf("  %-20s %-9s %s%n", client, mode, result);
+        return values;
+    }
+
+    /**
+     * Reads a server's first line, {@code READY <echo_port> <discard_port>}, from {@code stdout}:
+     * the two ports. Kills the process and fails if it says anything else.
+     */
+    static int[] awaitReady(Process server, BufferedReader stdout, String name) throws IOException {
+        String line = stdout.readLine();
+        if (line == null || !line.startsWith("READY ")) {
+            server.destroyForcibly();
+            throw new IllegalStateException(name + " did not start: " + line);
+        }
+        String[] parts = line.split(" ");
+        return new int[] {Integer.parseInt(parts[1]), Integer.parseInt(parts[2])};
+    }
+
+    /** The command line of a Java client run: {@link ClientMain} for {@code client} in its own JVM with {@link #JVM_FLAGS}. */
+    static List<String> javaClient(String client) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JVM_FLAGS);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ClientMain.class.getName());
+        cmd.add(client);
+        return cmd;
+    }
+
+    /**
+     * Runs a client's {@code command} pinned to {@code cpu} and returns its (last) {@code RESULT}
+     * line's JSON; fails when it does not exit 0 within 120 s or prints no result.
+     */
+    static String runForResult(String cpu, List<String> command, String client, String mode) throws Exception {
+        Process p = new ProcessBuilder(taskset(cpu, command.toArray(new String[0]))).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String result = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
+            for (String line; (line = r.readLine()) != null; ) {
                 if (line.startsWith("RESULT ")) {
                     result = line.substring(7);
                 }
@@ -175,9 +196,7 @@ public final class Harness {
             p.destroyForcibly();
             throw new IllegalStateException(client + " " + mode + " failed (exit " + (p.isAlive() ? "?" : p.exitValue()) + ")");
         }
-        Map<String, Double> values = parse(result);
-        System.out.printf("  %-20s %-9s %s%n", client, mode, result);
-        return values;
+        return result;
     }
 
     static Map<String, Double> parse(String json) {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Turns the harness's raw runs into RESULTS.md: medians, spread, ratios against Netty NIO, targets. */
 final class ResultsReport {
@@ -52,12 +53,45 @@ final class ResultsReport {
         return runs.stream().mapToDouble(r -> r.getOrDefault(key, Double.NaN)).max().orElse(Double.NaN);
     }
 
-    private double med(String workload, String client, String key) {
+    /** The median of {@code key} over {@code client}'s runs of {@code workload}; NaN where there are none. */
+    static double med(Map<String, Map<String, List<Map<String, Double>>>> results, String workload, String client, String key) {
         Map<String, List<Map<String, Double>>> w = results.get(workload);
         if (w == null || !w.containsKey(client)) {
             return Double.NaN;
         }
         return median(w.get(client), key);
+    }
+
+    private double med(String workload, String client, String key) {
+        return med(results, workload, client, key);
+    }
+
+    /**
+     * A ping-pong table, if {@code results} has {@code workload}: {@code heading}, {@code header}
+     * (the column names and alignment rows), then a row a client: round trips/s, its ratio to Netty
+     * NIO's, p50 and p99 µs (median, min–max), then, with {@code extraCells}, the cells it gives for
+     * the client's runs.
+     */
+    static void pingpongTable(StringBuilder sb, Map<String, Map<String, List<Map<String, Double>>>> results, String workload,
+            String heading, String header, Function<List<Map<String, Double>>, String> extraCells) {
+        Map<String, List<Map<String, Double>>> byClient = results.get(workload);
+        if (byClient == null) {
+            return;
+        }
+        double nio = med(results, workload, Harness.NIO, "perSec");
+        sb.append(heading).append("\n\n").append(header);
+        for (Map.Entry<String, List<Map<String, Double>>> e : byClient.entrySet()) {
+            List<Map<String, Double>> runs = e.getValue();
+            sb.append(String.format(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f× | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |", e.getKey(),
+                    median(runs, "perSec"), min(runs, "perSec"), max(runs, "perSec"), median(runs, "perSec") / nio,
+                    median(runs, "p50us"), min(runs, "p50us"), max(runs, "p50us"),
+                    median(runs, "p99us"), min(runs, "p99us"), max(runs, "p99us")));
+            if (extraCells != null) {
+                sb.append(' ').append(extraCells.apply(runs)).append(" |");
+            }
+            sb.append(System.lineSeparator());
+        }
+        sb.append('\n');
     }
 
     /** The chart's bars: this project's throughput over each reference's, per workload (higher is better). */
@@ -120,21 +154,8 @@ final class ResultsReport {
     }
 
     private void pingpong(StringBuilder sb, String workload, String title) {
-        Map<String, List<Map<String, Double>>> w = results.get(workload);
-        if (w == null) {
-            return;
-        }
-        double nio = med(workload, Harness.NIO, "perSec");
-        sb.append("## ").append(title).append("\n\n");
-        sb.append("| client | round trips/s | vs Netty NIO | p50 µs | p99 µs |\n| --- | ---: | ---: | ---: | ---: |\n");
-        for (Map.Entry<String, List<Map<String, Double>>> e : w.entrySet()) {
-            List<Map<String, Double>> runs = e.getValue();
-            sb.append(String.format(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f× | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |%n", e.getKey(),
-                    median(runs, "perSec"), min(runs, "perSec"), max(runs, "perSec"), median(runs, "perSec") / nio,
-                    median(runs, "p50us"), min(runs, "p50us"), max(runs, "p50us"),
-                    median(runs, "p99us"), min(runs, "p99us"), max(runs, "p99us")));
-        }
-        sb.append('\n');
+        pingpongTable(sb, results, workload, "## " + title,
+                "| client | round trips/s | vs Netty NIO | p50 µs | p99 µs |\n| --- | ---: | ---: | ---: | ---: |\n", null);
     }
 
     private void simple(StringBuilder sb, String workload, String key, String unit, String title) {

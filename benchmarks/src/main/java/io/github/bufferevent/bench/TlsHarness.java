@@ -1,16 +1,12 @@
 package io.github.bufferevent.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the TLS comparison ({@code benchmarks/tls.sh}): one OpenSSL epoll server process
@@ -143,30 +139,11 @@ public final class TlsHarness {
     }
 
     private Map<String, Double> runClient(String client, String mode, int port, String... rest) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(Harness.JVM_FLAGS);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(ClientMain.class.getName());
-        cmd.add(client);
+        List<String> cmd = Harness.javaClient(client);
         cmd.add(mode);
         cmd.add(String.valueOf(port));
         cmd.addAll(List.of(rest));
-        Process p = new ProcessBuilder(Harness.taskset(clientCpu, cmd.toArray(new String[0])))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String result = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith("RESULT ")) {
-                    result = line.substring(7);
-                }
-            }
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || result == null) {
-            p.destroyForcibly();
-            throw new IllegalStateException(client + " " + mode + " failed (exit " + (p.isAlive() ? "?" : p.exitValue()) + ")");
-        }
+        String result = Harness.runForResult(clientCpu, cmd, client, mode);
         System.out.printf("  %-12s %-14s %s%n", client, mode, result);
         return Harness.parse(result);
     }

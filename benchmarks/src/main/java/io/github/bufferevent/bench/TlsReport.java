@@ -3,6 +3,7 @@ package io.github.bufferevent.bench;
 import static io.github.bufferevent.bench.ResultsReport.max;
 import static io.github.bufferevent.bench.ResultsReport.median;
 import static io.github.bufferevent.bench.ResultsReport.min;
+import static io.github.bufferevent.bench.ResultsReport.pingpongTable;
 
 import java.util.List;
 import java.util.Locale;
@@ -39,8 +40,7 @@ final class TlsReport {
     }
 
     private double med(String workload, String client, String key) {
-        Map<String, List<Map<String, Double>>> w = results.get(workload);
-        return w == null || !w.containsKey(client) ? Double.NaN : median(w.get(client), key);
+        return ResultsReport.med(results, workload, client, key);
     }
 
     private double ratio(String workload, String key) {
@@ -100,23 +100,11 @@ final class TlsReport {
     }
 
     private void pingpong(StringBuilder sb, String workload, String title) {
-        Map<String, List<Map<String, Double>>> w = results.get(workload);
-        if (w == null) {
-            return;
-        }
-        double nio = med(workload, Harness.NIO, "perSec");
-        sb.append("### ").append(title).append("\n\n");
         double nioCpu = med(workload, Harness.NIO, "perCpuSecond");
-        sb.append("| client | round trips/s | vs Netty | p50 µs | p99 µs | CPU s/s | round trips per CPU-second | vs Netty |\n"
-                + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        for (Map.Entry<String, List<Map<String, Double>>> e : w.entrySet()) {
-            List<Map<String, Double>> runs = e.getValue();
-            sb.append(String.format(Locale.ROOT, "| %s | %,.0f (%,.0f–%,.0f) | %.2f× | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) | %s |%n",
-                    e.getKey(), median(runs, "perSec"), min(runs, "perSec"), max(runs, "perSec"), median(runs, "perSec") / nio,
-                    median(runs, "p50us"), min(runs, "p50us"), max(runs, "p50us"),
-                    median(runs, "p99us"), min(runs, "p99us"), max(runs, "p99us"), cpuCells(runs, "%,.0f", nioCpu)));
-        }
-        sb.append('\n');
+        pingpongTable(sb, results, workload, "### " + title,
+                "| client | round trips/s | vs Netty | p50 µs | p99 µs | CPU s/s | round trips per CPU-second | vs Netty |\n"
+                        + "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+                runs -> cpuCells(runs, "%,.0f", nioCpu));
     }
 
     /** The CPU columns: CPU seconds per second of the window, work per CPU-second (spread), its ratio to Netty's. */

@@ -26,14 +26,9 @@ final class TlsServerProcess implements AutoCloseable {
         process = new ProcessBuilder(Harness.taskset(cpu, nativeDir.resolve("tls_server").toString(), cert.toString(),
                 key.toString(), "0", "0")).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        String line = r.readLine();
-        if (line == null || !line.startsWith("READY ")) {
-            process.destroyForcibly();
-            throw new IllegalStateException("tls_server did not start: " + line);
-        }
-        String[] parts = line.split(" ");
-        echoPort = Integer.parseInt(parts[1]);
-        discardPort = Integer.parseInt(parts[2]);
+        int[] ports = Harness.awaitReady(process, r, "tls_server");
+        echoPort = ports[0];
+        discardPort = ports[1];
         System.out.printf("tls_server: echo %d, discard %d, pinned to CPU %s%n", echoPort, discardPort, cpu);
         // Process.destroy() would close our end of its stdout: read the STATS line it prints on SIGTERM from here on.
         Thread reader = new Thread(() -> {
