@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,6 +13,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +39,12 @@ public final class LoopbackPeer implements AutoCloseable {
     private final PeerBehavior behavior;
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
+    private final Map<Socket, Thread> threads = new ConcurrentHashMap<>();
+    /** Connections {@link #stop()} resets: their thread closes them with a RST once the behaviour returns. */
+    private final Set<Socket> resetting = ConcurrentHashMap.newKeySet();
     private final int requestedPort;
     private volatile ServerSocket server;
+    private volatile Thread acceptor;
     private volatile int port;
     private volatile long readPauseNanos;
     private int accepted; // guarded by received
@@ -89,9 +95,10 @@ public final class LoopbackPeer implements AutoCloseable {
             s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port != 0 ? port : requestedPort), 50);
             server = s;
             port = s.getLocalPort();
-            Thread acceptor = new Thread(() -> acceptLoop(s), "loopback-peer-" + port + "-accept");
-            acceptor.setDaemon(true);
-            acceptor.start();
+            Thread t = new Thread(() -> acceptLoop(s), "loopback-peer-" + port + "-accept");
+            t.setDaemon(true);
+            acceptor = t;
+            t.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on loopback port " + port, e);
         }
@@ -106,15 +113,53 @@ public final class LoopbackPeer implements AutoCloseable {
         if (s != null) {
             closeQuietly(s);
         }
-        for (Socket c : connections) {
+        // The listening socket really closes only once the accepting thread has left accept():
+        // wait for it, so a connect right after stop() is refused.
+        Thread a = acceptor;
+        if (a != null) {
             try {
-                c.setSoLinger(true, 0);
+                a.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        // Closing a socket another thread is blocked reading sends a FIN, not the RST we ask for:
+        // shut the input down instead (the blocked read sees EOF, the behaviour returns), and let
+        // the connection's own thread reset it. One that does not finish in time is closed here.
+        List<Socket> open = List.copyOf(connections);
+        resetting.addAll(open);
+        for (Socket c : open) {
+            try {
+                c.shutdownInput();
             } catch (IOException alreadyClosed) {
                 // closed by its connection thread meanwhile
             }
-            closeQuietly(c);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (Socket c : open) {
+            Thread t = threads.get(c);
+            if (t != null) {
+                try {
+                    TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        for (Socket c : connections) {
+            reset(c);
         }
         connections.clear();
+    }
+
+    private static void reset(Socket c) {
+        try {
+            c.setSoLinger(true, 0);
+        } catch (IOException alreadyClosed) {
+            // closed meanwhile
+        }
+        closeQuietly(c);
     }
 
     /** Stops (see {@link #stop()}) for good. Idempotent. */
@@ -240,23 +285,29 @@ public final class LoopbackPeer implements AutoCloseable {
                 received.notifyAll();
             }
             if (s.isClosed()) { // stopped between the accept and the add: reset it like the others
-                closeQuietly(c);
+                reset(c);
                 return;
             }
             Thread t = new Thread(() -> serve(c), "loopback-peer-" + port + "-conn");
             t.setDaemon(true);
+            threads.put(c, t);
             t.start();
         }
     }
 
     private void serve(Socket c) {
-        try (c; OutputStream out = c.getOutputStream()) {
-            InputStream in = new BufferedInputStream(new Recording(c.getInputStream()));
-            behavior.serve(c, in, out);
+        try {
+            behavior.serve(c, new BufferedInputStream(new Recording(c.getInputStream())), c.getOutputStream());
         } catch (IOException | RuntimeException endsTheConnection) {
             // the client went away, the peer was stopped, or the behaviour gave up: the connection ends
         } finally {
+            if (resetting.remove(c)) {
+                reset(c);
+            } else {
+                closeQuietly(c);
+            }
             connections.remove(c);
+            threads.remove(c);
         }
     }
 
