@@ -14,11 +14,13 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The README's Spring example of the test kit: a named client pointed at a scripted loopback server. */
 @SpringBootTest(classes = LoopbackServerSpringTest.App.class, properties = "bufferevent.clients.inventory.framing.type=line")
+@DirtiesContext // the server stops after this class: so does the context (a cached one would retry a closed port)
 class LoopbackServerSpringTest {
 
     @RegisterExtension
