@@ -3,6 +3,7 @@ package io.github.bufferevent.client;
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +84,7 @@ public final class BufferEventClient implements AutoCloseable {
          * (a pair side): the client takes it as up at once (its {@code onConnected} runs on the
          * next loop pass). An exception fails the attempt like a refused connect.
          */
-        BufferEvent open(InetSocketAddress address) throws java.io.IOException;
+        BufferEvent open(InetSocketAddress address) throws IOException;
     }
 
     // The client's parts, each with one job; the connections reach the package-private ones.
