@@ -506,6 +506,16 @@ public final class EventBase implements Executor, AutoCloseable {
         return stats.currentTurnNanos();
     }
 
+    /**
+     * The base's monotonic clock, in nanoseconds: the one its timers run on ({@link System#nanoTime()}
+     * unless {@link Builder#clock} gave another). Code that computes deadlines for timers on this base
+     * (the reconnecting client's reply timeouts and backoff) reads it, so a test clock moves them all
+     * together. Any thread.
+     */
+    public long nanoTime() {
+        return clock.getAsLong();
+    }
+
     /** Tasks handed over with {@link #execute} and not yet run. */
     public int pendingTasks() {
         return queues.pendingTasks();

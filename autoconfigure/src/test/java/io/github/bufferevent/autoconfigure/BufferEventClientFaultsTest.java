@@ -3,6 +3,8 @@ package io.github.bufferevent.autoconfigure;
 import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.client.BufferEventClientHandler;
 import io.github.bufferevent.client.PendingLimitExceededException;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -73,7 +75,7 @@ class BufferEventClientFaultsTest {
                 }
             }
         };
-        try (TestEchoServer server = TestEchoServer.start0()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             runner.withPropertyValues("bufferevent.clients.echo.host=127.0.0.1", "bufferevent.clients.echo.port=" + server.port())
                     .withBean(BufferEventClientCustomizer.class, () -> c -> c.setHandler(handler))
                     .run(context -> {
@@ -122,7 +124,7 @@ class BufferEventClientFaultsTest {
                 }
             }
         };
-        try (TestEchoServer server = TestEchoServer.start0()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             runner.withPropertyValues("bufferevent.clients.echo.host=127.0.0.1", "bufferevent.clients.echo.port=" + server.port(),
                     "bufferevent.event-base.shutdown-timeout=1s")
                     .withBean(BufferEventClientCustomizer.class, () -> c -> c.setHandler(handler))
@@ -172,7 +174,7 @@ class BufferEventClientFaultsTest {
                 }
             }
         };
-        try (TestEchoServer server = TestEchoServer.start0()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             runner.withPropertyValues("bufferevent.clients.echo.host=127.0.0.1", "bufferevent.clients.echo.port=" + server.port(),
                     "bufferevent.defaults.options=THREADSAFE,CLOSE_ON_FREE,UNLOCK_CALLBACKS",
                     "bufferevent.clients.echo.max-pending-bytes=64MB")
@@ -287,7 +289,7 @@ class BufferEventClientFaultsTest {
     /** After context close a client ends CLOSED, whether its output drained or the drain timed out. */
     @Test
     void aClosedContextLeavesItsClientsClosedNotClosing() throws Exception {
-        try (TestEchoServer server = TestEchoServer.start0(); ServerSocket deaf = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); ServerSocket deaf = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             pool.submit(() -> {
                 try (Socket s = deaf.accept()) {
                     new CountDownLatch(1).await(); // never reads, never closes
@@ -326,7 +328,7 @@ class BufferEventClientFaultsTest {
      */
     @Test
     void aPausedAndRestartedContextKeepsItsClientsWorking() throws Exception {
-        try (TestEchoServer server = TestEchoServer.start0()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             BufferEventClientTest.LineCollector handler = new BufferEventClientTest.LineCollector();
             runner.withPropertyValues("bufferevent.clients.echo.host=127.0.0.1", "bufferevent.clients.echo.port=" + server.port())
                     .withBean(BufferEventClientCustomizer.class, () -> c -> c.setHandler(handler))

@@ -1,6 +1,8 @@
 package io.github.bufferevent.autoconfigure;
 
 import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.bufferevent.EventBase;
@@ -27,7 +29,7 @@ class BufferEventClientRegressionTest {
      */
     @Test
     void writeDoesNotSpinOnceTheConnectionsBufferEventIsFreedWithoutAnEvent() throws Exception {
-        try (TestEchoServer server = TestEchoServer.start0()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             runner.withPropertyValues("bufferevent.clients.echo.host=127.0.0.1", "bufferevent.clients.echo.port=" + server.port())
                     .run(context -> {
                         BufferEventClient echo = context.getBean(BufferEventClients.class).get("echo");

@@ -3,6 +3,8 @@ package io.github.bufferevent.autoconfigure;
 import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.client.BufferEventClientHandler;
 import io.github.bufferevent.client.PendingLimitExceededException;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import static io.github.bufferevent.autoconfigure.TestPorts.closedPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -57,7 +59,7 @@ class BufferEventClientTest {
 
     @Test
     void aNamedClientConnectsAndExchangesData() throws Exception {
-        try (TestEchoServer server = TestEchoServer.start0()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             LineCollector handler = new LineCollector();
             runner.withPropertyValues("bufferevent.clients.echo.host=localhost", "bufferevent.clients.echo.port=" + server.port())
                     .withBean(BufferEventClientCustomizer.class, () -> client -> client.setHandler(handler))
@@ -77,7 +79,7 @@ class BufferEventClientTest {
 
     @Test
     void survivesTheServerRestartingAndDeliversWhatWasWrittenDuringTheOutage() throws Exception {
-        try (TestEchoServer server = TestEchoServer.start0()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             LineCollector handler = new LineCollector();
             runner.withPropertyValues("bufferevent.clients.echo.host=127.0.0.1", "bufferevent.clients.echo.port=" + server.port(),
                     "bufferevent.clients.echo.reconnect.initial-backoff=50ms",
@@ -98,7 +100,7 @@ class BufferEventClientTest {
                         assertThat(echo.pendingBytes()).isEqualTo(20);
                         assertThat(echo.lastError()).isNotNull();
 
-                        server.start();
+                        server.restart();
                         await().atMost(Duration.ofSeconds(10)).until(echo::isConnected);
                         echo.write("after\r\n");
                         await().atMost(Duration.ofSeconds(10)).until(() -> handler.lines.size() == 4);
@@ -117,7 +119,7 @@ class BufferEventClientTest {
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (i * 7);
         }
-        try (TestEchoServer server = TestEchoServer.start0().recordOnly().slowReader(2)) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.silent()).readPause(Duration.ofMillis(2))) {
             AtomicReference<Thread> loop = new AtomicReference<>();
             runner.withPropertyValues("bufferevent.clients.sink.host=127.0.0.1", "bufferevent.clients.sink.port=" + server.port(),
                     "bufferevent.clients.sink.max-pending-bytes=8MB").run(context -> {
@@ -166,7 +168,7 @@ class BufferEventClientTest {
 
     @Test
     void connectOnStartupFalseWaitsForConnect() throws Exception {
-        try (TestEchoServer server = TestEchoServer.start0()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             runner.withPropertyValues("bufferevent.clients.lazy.host=localhost", "bufferevent.clients.lazy.port=" + server.port(),
                     "bufferevent.clients.lazy.connect-on-startup=false").run(context -> {
                         BufferEventClient lazy = context.getBean(BufferEventClients.class).get("lazy");

@@ -1,5 +1,7 @@
 package io.github.bufferevent.autoconfigure;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -127,7 +129,7 @@ class BufferEventRateLimitPropertiesTest {
     @Test
     void clientsWithAWriteLimitOrAGroupAreSlowedAndTheSuspensionsCounted() throws Exception {
         int size = 100 * 1024;
-        try (TestEchoServer own = TestEchoServer.start0().recordOnly(); TestEchoServer grouped = TestEchoServer.start0().recordOnly()) {
+        try (LoopbackPeer own = LoopbackPeer.start(PeerBehavior.silent()); LoopbackPeer grouped = LoopbackPeer.start(PeerBehavior.silent())) {
             new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
                     CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
                     BufferEventMetricsAutoConfiguration.class, BufferEventAutoConfiguration.class))

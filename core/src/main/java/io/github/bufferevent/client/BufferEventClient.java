@@ -3,6 +3,7 @@ package io.github.bufferevent.client;
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -67,6 +68,23 @@ public final class BufferEventClient implements AutoCloseable {
         BUFFER,
         /** Refuse them at once with {@link ExchangeRejectedException}. */
         REJECT
+    }
+
+    /**
+     * Where each connection attempt gets its bufferevent, instead of a socket (or TLS socket) from
+     * the client's factory: a test kit hands out one side of a {@link BufferEvent#pair pair}, so a
+     * real client runs against an in-memory peer. See {@link Builder#transport}.
+     */
+    @FunctionalInterface
+    public interface Transport {
+        /**
+         * A new bufferevent on the client's base for a connection to {@code address} (the
+         * configured host and port, unresolved). Either not connected yet: the client then calls
+         * {@link BufferEvent#connectHostname} on it, as it does with a socket; or already connected
+         * (a pair side): the client takes it as up at once (its {@code onConnected} runs on the
+         * next loop pass). An exception fails the attempt like a refused connect.
+         */
+        BufferEvent open(InetSocketAddress address) throws IOException;
     }
 
     // The client's parts, each with one job; the connections reach the package-private ones.
@@ -280,7 +298,7 @@ public final class BufferEventClient implements AutoCloseable {
     private CompletableFuture<byte[]> exchange0(byte[] request) {
         pool.demand();
         LoopSafeFuture<byte[]> reply = new LoopSafeFuture<>(settings.base);
-        long now = System.nanoTime();
+        long now = settings.base.nanoTime();
         Object context = callbacks.exchangeStarted();
         RuntimeException refused = admission.checkFrame(request);
         if (refused == null) {
@@ -494,6 +512,7 @@ public final class BufferEventClient implements AutoCloseable {
         String sslServerName;
         Consumer<SSLEngine> sslEngineConfigurer;
         ExchangeListener listener = ExchangeListener.NONE;
+        Transport transport;
 
         private Builder(EventBase base, String name) {
             this.base = Objects.requireNonNull(base, "base");
@@ -685,6 +704,17 @@ public final class BufferEventClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where connections get their bufferevents (default null: the {@link #factory}'s sockets,
+         * or TLS sockets with {@link #ssl}). For tests against an in-memory peer (the
+         * {@code bufferevent-test} module's embedded client); the failback probe uses it too.
+         * Not combinable with {@link #ssl}: the transport decides what the bytes travel over.
+         */
+        public Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
         /** The handler (default {@link BufferEventClientHandler#NONE}). */
         public Builder handler(BufferEventClientHandler handler) {
             this.handler = handler;
@@ -699,6 +729,10 @@ public final class BufferEventClient implements AutoCloseable {
         public BufferEventClient build() {
             if (addresses.isEmpty()) {
                 throw new IllegalStateException("client '" + name + "' needs an address (address(host, port) or addresses(list))");
+            }
+            if (transport != null && sslContext != null) {
+                throw new IllegalStateException("client '" + name + "': transport(...) and ssl(...) exclude each other; "
+                        + "the transport decides what the bytes travel over");
             }
             return new BufferEventClient(new ClientSettings(this));
         }

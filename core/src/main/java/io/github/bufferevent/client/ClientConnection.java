@@ -43,9 +43,9 @@ final class ClientConnection {
     private final BufferEvent.WriteCallback writeCallback = this::onDrained;
     private final BufferEvent.EventCallback eventCallback = this::onEvent;
     private final Runnable attemptTask = this::backoffEnded;
-    /** When the scheduled attempt is due (nanoTime); an earlier timer left from a superseded backoff does nothing. */
+    /** When the scheduled attempt is due (the base's nanoTime); an earlier timer left from a superseded backoff does nothing. */
     private long backoffDeadline;
-    /** When the last attempt started (nanoTime), for the on-demand rate bound. */
+    /** When the last attempt started (the base's nanoTime), for the on-demand rate bound. */
     private long lastAttemptStart;
     /** An on-demand attempt is scheduled at the rate bound. */
     private boolean demandScheduled;
@@ -90,7 +90,7 @@ final class ClientConnection {
             return;
         }
         phase = Phase.CONNECTING;
-        lastAttemptStart = System.nanoTime();
+        lastAttemptStart = settings.base.nanoTime();
         InetSocketAddress address = rotation.current();
         target = describe(address);
         BufferEvent b = null;
@@ -105,7 +105,7 @@ final class ClientConnection {
             b.enable(Ev.READ);
             bev = b;
             published = b;
-            b.connectHostname(address.getHostString(), address.getPort());
+            ClientSettings.connect(b, address);
         } catch (Exception e) {
             bev = null;
             published = null;
@@ -213,13 +213,13 @@ final class ClientConnection {
         }
         if (rotation.failOver(wasConnected)) {
             phase = Phase.BACKOFF; // fail over to the next address at once
-            backoffDeadline = System.nanoTime();
+            backoffDeadline = settings.base.nanoTime();
             settings.base.execute(attemptTask);
             return;
         }
         long delay = rotation.backOff();
         phase = Phase.BACKOFF;
-        backoffDeadline = System.nanoTime() + delay;
+        backoffDeadline = settings.base.nanoTime() + delay;
         client.events.retryScheduled(this, wasConnected, rotation.attempt(), delay, events, cause);
         try {
             settings.base.once(Duration.ofNanos(delay), attemptTask);
@@ -231,7 +231,7 @@ final class ClientConnection {
     /** The backoff timer fired: attempt, unless an on-demand attempt superseded this backoff. */
     private void backoffEnded() {
         demandScheduled = false;
-        if (phase == Phase.BACKOFF && System.nanoTime() - backoffDeadline >= -TIMER_SLACK_NANOS) {
+        if (phase == Phase.BACKOFF && settings.base.nanoTime() - backoffDeadline >= -TIMER_SLACK_NANOS) {
             attempt();
         }
     }
@@ -245,7 +245,7 @@ final class ClientConnection {
         if (phase != Phase.BACKOFF || client.closing() || demandScheduled) {
             return;
         }
-        long now = System.nanoTime();
+        long now = settings.base.nanoTime();
         long earliest = lastAttemptStart + settings.backoff.initial.toNanos();
         if (earliest - backoffDeadline >= 0) {
             return; // the backoff ends before the rate bound would allow an earlier attempt

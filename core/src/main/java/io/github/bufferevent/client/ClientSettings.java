@@ -1,6 +1,8 @@
 package io.github.bufferevent.client;
 
+import io.github.bufferevent.BevEvent;
 import io.github.bufferevent.BevOption;
+import io.github.bufferevent.BevTrigger;
 import io.github.bufferevent.BufferEvent;
 import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EventBase;
@@ -56,6 +58,8 @@ final class ClientSettings {
     final Consumer<SSLEngine> sslEngineConfigurer;
     /** The name sent (SNI) and verified; null: each address's host. */
     final String sslServerName;
+    /** Where connections get their bufferevents, or null: the factory's. */
+    final BufferEventClient.Transport transport;
 
     ClientSettings(BufferEventClient.Builder b) {
         this.base = b.base;
@@ -84,6 +88,7 @@ final class ClientSettings {
             warmUpTls(sslContext);
         }
         this.sslServerName = b.sslServerName;
+        this.transport = b.transport;
     }
 
     /**
@@ -110,6 +115,16 @@ final class ClientSettings {
      * server name verified by default) when the client has an SSL context, else a plain socket.
      */
     BufferEvent newBufferEvent(BufferEventFactory factory, InetSocketAddress address) throws IOException {
+        if (transport != null) {
+            BufferEvent bev = transport.open(address);
+            if (bev == null || bev.base() != base) {
+                if (bev != null) {
+                    bev.free();
+                }
+                throw new IOException("client '" + name + "': its transport returned " + (bev == null ? "null" : "a bufferevent on another base"));
+            }
+            return bev;
+        }
         if (sslContext == null) {
             return factory.socket();
         }
@@ -127,6 +142,19 @@ final class ClientSettings {
             }
         }
         return bev;
+    }
+
+    /**
+     * Starts connecting {@code bev} to {@code address}, or, if it is connected already (a
+     * transport's pair side), reports {@code CONNECTED} through its event callback on the next
+     * loop pass, as a connect would.
+     */
+    static void connect(BufferEvent bev, InetSocketAddress address) {
+        if (bev.isConnected()) {
+            bev.triggerEvent(BevEvent.CONNECTED, BevTrigger.DEFER_CALLBACKS);
+        } else {
+            bev.connectHostname(address.getHostString(), address.getPort());
+        }
     }
 
     /** How an exchange fails whose reply did not come from {@code target} within the reply timeout. */

@@ -104,7 +104,7 @@ final class ConnectionEvents {
         String message = "client '" + settings.name + "' " + (wasConnected ? "lost its connection to " : "cannot connect to ")
                 + c.target + " (" + describe(events, cause) + "); retrying in " + TimeUnit.NANOSECONDS.toMillis(delayNanos)
                 + " ms (attempt " + attempt + ")";
-        if (retryLog.warn(attempt, System.nanoTime())) {
+        if (retryLog.warn(attempt, settings.base.nanoTime())) {
             LOG.log(Level.WARNING, message);
         } else if (LOG.isLoggable(Level.DEBUG)) {
             LOG.log(Level.DEBUG, message);

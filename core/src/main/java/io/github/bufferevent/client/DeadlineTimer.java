@@ -24,12 +24,12 @@ final class DeadlineTimer {
         };
     }
 
-    /** Arms the timer for {@code deadline} ({@link System#nanoTime}; 0: none) unless it is armed already. */
+    /** Arms the timer for {@code deadline} ({@link EventBase#nanoTime}; 0: none) unless it is armed already. */
     void armFor(long deadline) {
         if (deadline == 0 || armed) {
             return;
         }
         armed = true;
-        base.once(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), fire);
+        base.once(Duration.ofNanos(Math.max(0, deadline - base.nanoTime())), fire);
     }
 }

@@ -73,10 +73,10 @@ final class FailbackProbe {
         }
         int g = ++generation;
         try {
-            BufferEvent p = factory.socket();
+            BufferEvent p = client.settings.transport != null ? client.settings.newBufferEvent(factory, first) : factory.socket();
             probe = p;
             p.setCallbacks(null, null, (b, events) -> answered(b, events, g));
-            p.connectHostname(first.getHostString(), first.getPort());
+            ClientSettings.connect(p, first);
         } catch (Exception e) {
             schedule();
         }

@@ -83,7 +83,7 @@ final class InFlightExchanges {
      * again and touch the line), or null.
      */
     List<Request> expireOverdue() {
-        long now = System.nanoTime();
+        long now = client.settings.base.nanoTime();
         List<Request> due = null;
         Iterator<Request> it = line.iterator();
         for (int skip = expired; skip > 0 && it.hasNext(); skip--) {

@@ -63,7 +63,7 @@ final class PendingRequests {
 
     /** Exchanges whose reply timeout passed before any connection took them fail; they were never sent. */
     private void failOverdue() {
-        long now = System.nanoTime();
+        long now = settings.base.nanoTime();
         long next = 0;
         List<Request> due = null;
         for (Iterator<Request> it = queue.iterator(); it.hasNext(); ) {

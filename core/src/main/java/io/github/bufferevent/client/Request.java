@@ -16,7 +16,7 @@ final class Request {
     final byte[] data;
     /** Exchange: completed with the reply. Send: completed once the frame is in a connection's output. */
     final LoopSafeFuture<byte[]> reply;
-    /** Exchange: when its reply is due (System.nanoTime), or 0 for none. */
+    /** Exchange: when its reply is due ({@code EventBase.nanoTime()}), or 0 for none. */
     final long deadline;
     final long startNanos;
     /** The reply timed out while the request was on the wire: its reply, when it comes, is dropped. */

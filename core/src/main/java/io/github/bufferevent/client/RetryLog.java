@@ -16,7 +16,7 @@ final class RetryLog {
         this.intervalNanos = intervalNanos;
     }
 
-    /** Whether the failed attempt {@code attempt} (1-based) at {@code now} (nanoTime) is a WARN; remembers it if so. */
+    /** Whether the failed attempt {@code attempt} (1-based) at {@code now} (the base's nanoTime) is a WARN; remembers it if so. */
     boolean warn(int attempt, long now) {
         if (Integer.bitCount(attempt) == 1 || !warned || now - lastWarnNanos >= intervalNanos) {
             warned = true;

@@ -99,7 +99,7 @@ final class UserCallbacks {
             return;
         }
         try {
-            listener.ended(client, context, ExchangeOutcome.of(error), error, System.nanoTime() - startNanos);
+            listener.ended(client, context, ExchangeOutcome.of(error), error, client.settings.base.nanoTime() - startNanos);
         } catch (RuntimeException e) {
             listenerThrew(e);
         }

@@ -152,7 +152,7 @@ class BufferEventActuatorTest {
 
     @Test
     void theEndpointShowsEachPooledConnectionItsAddressAndItsRequestsInFlight() throws Exception {
-        try (io.github.bufferevent.autoconfigure.TestEchoServer server = io.github.bufferevent.autoconfigure.TestEchoServer.start0()) {
+        try (io.github.bufferevent.test.LoopbackPeer server = io.github.bufferevent.test.LoopbackPeer.start(io.github.bufferevent.test.PeerBehavior.echo())) {
             runner.withPropertyValues("bufferevent.clients.kv.host=127.0.0.1", "bufferevent.clients.kv.port=" + server.port(),
                     "bufferevent.clients.kv.pool-size=2", "bufferevent.clients.kv.framing.type=line").run(context -> {
                         BufferEventClient kv = context.getBean(BufferEventClients.class).get("kv");
