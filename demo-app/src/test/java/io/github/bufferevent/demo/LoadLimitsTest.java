@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.bufferevent.autoconfigure.BufferEventClients;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,7 +36,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @Timeout(60)
 class LoadLimitsTest {
 
-    private static final TestLinePeer MUTE = TestLinePeer.silent();
+    private static final LoopbackPeer MUTE = LoopbackPeer.start(PeerBehavior.silent());
     private static final String LONG_RUN = "/api/clients/mute/load?messages=1000&concurrency=2";
 
     @DynamicPropertySource

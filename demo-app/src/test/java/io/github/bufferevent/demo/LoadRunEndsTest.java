@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.bufferevent.autoconfigure.BufferEventClients;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -29,8 +31,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @Timeout(60)
 class LoadRunEndsTest {
 
-    private static final TestLinePeer DOOMED = TestLinePeer.echo();
-    private static final TestLinePeer MUTE = TestLinePeer.silent();
+    private static final LoopbackPeer DOOMED = LoopbackPeer.start(PeerBehavior.echo());
+    private static final LoopbackPeer MUTE = LoopbackPeer.start(PeerBehavior.silent());
 
     @DynamicPropertySource
     static void peers(DynamicPropertyRegistry registry) {
@@ -72,7 +74,7 @@ class LoadRunEndsTest {
         String location = started.headers().firstValue("Location").orElseThrow();
 
         await().atMost(Duration.ofSeconds(20)).until(() -> DemoHttp.number(http.get(location).body(), "replied") >= 2_000);
-        DOOMED.kill();
+        DOOMED.stop(); // resets every connection and closes the port, as a crashed server would
 
         await().atMost(Duration.ofSeconds(15)).until(() -> DemoHttp.flag(http.get(location).body(), "done"));
         String done = http.get(location).body();
