@@ -24,7 +24,7 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
 final class BufferEventPropertiesCheck {
 
     private static final ConfigurationPropertyName PREFIX = ConfigurationPropertyName.of("bufferevent");
-    private static final BufferEventPropertyKeys KEYS = BufferEventPropertyKeys.of(prefixes());
+    static final BufferEventPropertyKeys KEYS = BufferEventPropertyKeys.of(prefixes());
 
     private BufferEventPropertiesCheck() {
     }

@@ -89,6 +89,15 @@ final class BufferEventPropertyKeys {
         return b.toString();
     }
 
+    /** Every accepted key, dashed, with {@code *} where a map key (a client or group name) goes. */
+    List<String> names() {
+        List<String> names = new ArrayList<>(keys.size());
+        for (Key k : keys) {
+            names.add(String.join(".", k.dashed));
+        }
+        return names;
+    }
+
     /** Whether {@code name} is an accepted key (or below an open one). */
     boolean accepts(ConfigurationPropertyName name) {
         for (Key k : keys) {
