@@ -28,6 +28,11 @@ final class ClientTls implements Supplier<SSLContext>, Consumer<SSLEngine> {
     private final String bundleName;
     /** The context and options, swapped together when the bundle changes. */
     private volatile Material material;
+    /**
+     * What {@link #get} last handed out on this thread, so {@link #accept} applies the options
+     * that belong to that context even if an update swapped the material in between.
+     */
+    private final ThreadLocal<Material> handedOut = new ThreadLocal<>();
 
     private ClientTls(String clientName, String bundleName, Material material) {
         this.clientName = clientName;
@@ -62,7 +67,14 @@ final class ClientTls implements Supplier<SSLContext>, Consumer<SSLEngine> {
             throw new InvalidBufferEventPropertyException(settings.sslBundleProperty, settings.sslBundle,
                     "the name of an SSL bundle under spring.ssl.bundle (configured: " + bundles.getBundleNames() + ")");
         }
-        ClientTls tls = new ClientTls(clientName, settings.sslBundle, Material.of(bundle));
+        Material material;
+        try {
+            material = Material.of(bundle);
+        } catch (RuntimeException e) {
+            throw new InvalidBufferEventPropertyException(settings.sslBundleProperty, settings.sslBundle,
+                    "an SSL bundle whose context and options this JDK can use (" + e.getMessage() + ")");
+        }
+        ClientTls tls = new ClientTls(clientName, settings.sslBundle, material);
         bundles.addBundleUpdateHandler(settings.sslBundle, tls::update);
         return tls;
     }
@@ -75,19 +87,17 @@ final class ClientTls implements Supplier<SSLContext>, Consumer<SSLEngine> {
     /** The context for the next connection. */
     @Override
     public SSLContext get() {
-        return material.context;
+        Material m = material;
+        handedOut.set(m);
+        return m.context;
     }
 
     /** Applies the bundle's protocols and cipher suites, when it names any, to a new engine. */
     @Override
     public void accept(SSLEngine engine) {
-        SslOptions options = material.options;
-        if (options.getEnabledProtocols() != null) {
-            engine.setEnabledProtocols(options.getEnabledProtocols());
-        }
-        if (options.getCiphers() != null) {
-            engine.setEnabledCipherSuites(options.getCiphers());
-        }
+        Material m = handedOut.get();
+        handedOut.remove();
+        (m != null ? m : material).apply(engine);
     }
 
     private void update(SslBundle bundle) {
@@ -102,9 +112,28 @@ final class ClientTls implements Supplier<SSLContext>, Consumer<SSLEngine> {
     }
 
     private record Material(SSLContext context, SslOptions options) {
+
+        /**
+         * The bundle's context and options, tried on one engine first: a protocol or cipher suite
+         * this JDK lacks fails here (at startup, or in an update, which then keeps the old
+         * material), not at every connect attempt afterwards.
+         */
         static Material of(SslBundle bundle) {
             SslOptions options = bundle.getOptions();
-            return new Material(bundle.createSslContext(), options != null ? options : SslOptions.NONE);
+            Material m = new Material(bundle.createSslContext(), options != null ? options : SslOptions.NONE);
+            SSLEngine probe = m.context.createSSLEngine();
+            probe.setUseClientMode(true);
+            m.apply(probe);
+            return m;
+        }
+
+        void apply(SSLEngine engine) {
+            if (options.getEnabledProtocols() != null) {
+                engine.setEnabledProtocols(options.getEnabledProtocols());
+            }
+            if (options.getCiphers() != null) {
+                engine.setEnabledCipherSuites(options.getCiphers());
+            }
         }
     }
 }

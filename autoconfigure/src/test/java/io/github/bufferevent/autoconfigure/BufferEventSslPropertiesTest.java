@@ -228,6 +228,21 @@ class BufferEventSslPropertiesTest {
                 });
     }
 
+    /** A bundle option this JDK cannot use stops startup, instead of failing every connect attempt afterwards. */
+    @Test
+    void bundleOptionsTheEngineRejectsStopStartupNamingTheBundleProperty() {
+        runner.withPropertyValues("spring.ssl.bundle.pem.b.truststore.certificate=file:" + pem.resolve("ca.pem"),
+                "spring.ssl.bundle.pem.b.options.enabled-protocols=TLSv1.9",
+                "bufferevent.clients.a.host=localhost", "bufferevent.clients.a.port=1",
+                "bufferevent.clients.a.ssl.bundle=b").run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = new InvalidBufferEventPropertyFailureAnalyzer().analyze(context.getStartupFailure());
+                    assertThat(analysis).as("analysis of %s", context.getStartupFailure()).isNotNull();
+                    assertThat(analysis.getDescription()).contains("'bufferevent.clients.a.ssl.bundle'");
+                    assertThat(analysis.getAction()).contains("TLSv1.9");
+                });
+    }
+
     @Test
     void badTlsValuesStopStartupNamingTheProperty() {
         String[][] cases = {

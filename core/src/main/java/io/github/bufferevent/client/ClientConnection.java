@@ -49,6 +49,14 @@ final class ClientConnection {
     private long lastAttemptStart;
     /** An on-demand attempt is scheduled at the rate bound. */
     private boolean demandScheduled;
+    /** The attempt under way was started by demand. */
+    private boolean attemptByDemand;
+    /**
+     * Demand already shortened the backoff that led to this one: a failed on-demand attempt is
+     * followed by a whole backoff, so steady traffic during an outage costs at most two attempts
+     * per backoff period (and leaves at most one stale timer), not one per initial backoff.
+     */
+    private boolean demandSpent;
     private final InFlightExchanges waiters;
     private final AddressRotation rotation;
     private final FailbackProbe probe;
@@ -81,6 +89,7 @@ final class ClientConnection {
 
     void start() {
         if (phase == Phase.IDLE || phase == Phase.BACKOFF) {
+            attemptByDemand = false;
             attempt();
         }
     }
@@ -135,6 +144,8 @@ final class ClientConnection {
 
     private void connected(BufferEvent b) {
         phase = Phase.CONNECTED;
+        attemptByDemand = false;
+        demandSpent = false;
         remoteAddress = b.remoteAddress();
         connectedSince = Instant.now();
         tlsSession = b.sslEngine() == null ? null : b.sslEngine().getSession();
@@ -219,6 +230,8 @@ final class ClientConnection {
         }
         long delay = rotation.backOff();
         phase = Phase.BACKOFF;
+        demandSpent = attemptByDemand;
+        attemptByDemand = false;
         backoffDeadline = settings.base.nanoTime() + delay;
         client.events.retryScheduled(this, wasConnected, rotation.attempt(), delay, events, cause);
         try {
@@ -230,19 +243,22 @@ final class ClientConnection {
 
     /** The backoff timer fired: attempt, unless an on-demand attempt superseded this backoff. */
     private void backoffEnded() {
+        boolean byDemand = demandScheduled;
         demandScheduled = false;
         if (phase == Phase.BACKOFF && settings.base.nanoTime() - backoffDeadline >= -TIMER_SLACK_NANOS) {
+            attemptByDemand = byDemand;
             attempt();
         }
     }
 
     /**
      * Loop thread: a write or exchange wants a connection now. Starts the next attempt at once if
-     * this connection waits in backoff and its last attempt started at least the initial backoff
-     * ago; the backoff's own timer then does nothing.
+     * this connection waits in backoff, its last attempt started at least the initial backoff ago
+     * (else at that bound) and demand has not shortened the previous backoff already; the
+     * backoff's own timer then does nothing.
      */
     void attemptOnDemand() {
-        if (phase != Phase.BACKOFF || client.closing() || demandScheduled) {
+        if (phase != Phase.BACKOFF || client.closing() || demandScheduled || demandSpent) {
             return;
         }
         long now = settings.base.nanoTime();
@@ -255,6 +271,7 @@ final class ClientConnection {
                     + "trying " + target + " now instead of at the end of the backoff");
         }
         if (now - earliest >= 0) {
+            attemptByDemand = true;
             attempt();
             return;
         }

@@ -116,4 +116,29 @@ class ReconnectOnDemandTest {
                     .isLessThanOrEqualTo((int) (elapsedMillis / 300) + 3);
         }
     }
+
+    /**
+     * Steady traffic during an outage must not defeat the backoff: a failed on-demand attempt is
+     * followed by a whole backoff, so attempts stay within two per backoff period (a review found
+     * 137 attempts in 3 s with a 20 ms initial backoff, and as many stale timers, before this rule).
+     */
+    @Test
+    void aFloodOfRequestsWhileDownKeepsTheBackoff() throws Exception {
+        try (TestPeer peer = TestPeer.lineEcho(); BufferEventClient client = client(peer, true, Duration.ofMillis(20), 2.0)) {
+            client.connect();
+            assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
+            awaitAccepted(peer);
+            peer.stop();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !client.isConnected());
+            int before = attempts.get();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < until) {
+                client.exchange("x");
+                Thread.onSpinWait();
+            }
+            int made = attempts.get() - before;
+            // Without demand: 20, 40, 80, ... 2560 ms: about 8 attempts in 3 s; with demand at most twice that.
+            assertThat(made).as("attempts in 3 s of requests while the server is down").isLessThanOrEqualTo(18);
+        }
+    }
 }

@@ -32,13 +32,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ClientMeters implements Instrumentation {
 
-    /** Where meters registered after {@link #remove()} go: a registry with no children records nothing. */
-    private static final MeterRegistry DETACHED = new CompositeMeterRegistry();
 
     private final String client;
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
-    private volatile boolean removed;
+    /** Set by {@link #remove}; read and written under the {@code meters} lock. */
+    private boolean removed;
+    /** Where meters first used after {@link #remove} go (a registry with no children records nothing); under the lock. */
+    private MeterRegistry detached;
     private final Set<BufferEvent> live = ConcurrentHashMap.newKeySet();
     /** Live bufferevents whose connection is established and not yet reported as ended. */
     private final Set<BufferEvent> connected = ConcurrentHashMap.newKeySet();
@@ -106,14 +107,14 @@ final class ClientMeters implements Instrumentation {
         readRateLimited = rateLimitSuspended("read");
         writeRateLimited = rateLimitSuspended("write");
         gauges = new OnFirstUse<>(() -> {
-            keep(Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumInput)
+            register(r -> Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumInput)
                     .description("Bytes buffered in live bufferevents, by direction (input, output)").baseUnit("bytes")
-                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "input").register(target()));
-            keep(Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumOutput)
+                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "input").register(r));
+            register(r -> Gauge.builder(BufferEventMeters.BUFFERED_BYTES, live, ClientMeters::sumOutput)
                     .description("Bytes buffered in live bufferevents, by direction (input, output)").baseUnit("bytes")
-                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "output").register(target()));
-            return keep(Gauge.builder(BufferEventMeters.CONNECTIONS_ACTIVE, active, AtomicInteger::get)
-                    .description("Established connections").tags(BufferEventMeters.TAG_CLIENT, client).register(target()));
+                    .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, "output").register(r));
+            return register(r -> Gauge.builder(BufferEventMeters.CONNECTIONS_ACTIVE, active, AtomicInteger::get)
+                    .description("Established connections").tags(BufferEventMeters.TAG_CLIENT, client).register(r));
         });
     }
 
@@ -147,11 +148,6 @@ final class ClientMeters implements Instrumentation {
         M registered() {
             return meter;
         }
-    }
-
-    /** The registry, or a detached one once this client's meters were removed (a late event must not bring them back). */
-    private MeterRegistry target() {
-        return removed ? DETACHED : registry;
     }
 
     /** What hears of this client's exchanges: the timer, and an Observation each when tracing is on. */
@@ -196,25 +192,25 @@ final class ClientMeters implements Instrumentation {
 
     /** Gauges of the named client's own state: whether it is writable, and what it holds unsent. */
     void bind(BufferEventClient c) {
-        keep(Gauge.builder(BufferEventMeters.EXCHANGES_IN_FLIGHT, c, BufferEventClient::exchangesInFlight)
+        register(r -> Gauge.builder(BufferEventMeters.EXCHANGES_IN_FLIGHT, c, BufferEventClient::exchangesInFlight)
                 .description("Exchanges outstanding: waiting to be sent, in flight, or timed out and still owed a reply")
-                .tags(BufferEventMeters.TAG_CLIENT, client).register(target()));
-        keep(Gauge.builder(BufferEventMeters.CLIENT_WRITABLE, c, x -> x.isWritable() ? 1 : 0)
+                .tags(BufferEventMeters.TAG_CLIENT, client).register(r));
+        register(r -> Gauge.builder(BufferEventMeters.CLIENT_WRITABLE, c, x -> x.isWritable() ? 1 : 0)
                 .description("1 while the client takes writes without piling up, 0 between its high and low water marks")
-                .tags(BufferEventMeters.TAG_CLIENT, client).register(target()));
-        keep(Gauge.builder(BufferEventMeters.CLIENT_HELD_BYTES, c, BufferEventClient::heldBytes)
+                .tags(BufferEventMeters.TAG_CLIENT, client).register(r));
+        register(r -> Gauge.builder(BufferEventMeters.CLIENT_HELD_BYTES, c, BufferEventClient::heldBytes)
                 .description("Unsent bytes the client holds: pending while disconnected plus the connection's output")
-                .baseUnit("bytes").tags(BufferEventMeters.TAG_CLIENT, client).register(target()));
+                .baseUnit("bytes").tags(BufferEventMeters.TAG_CLIENT, client).register(r));
     }
 
     private OnFirstUse<Counter> counter(String name, String description, String baseUnit, String tag, String value) {
-        return new OnFirstUse<>(() -> keep(Counter.builder(name).description(description).baseUnit(baseUnit)
-                .tags(BufferEventMeters.TAG_CLIENT, client, tag, value).register(target())));
+        return new OnFirstUse<>(() -> register(r -> Counter.builder(name).description(description).baseUnit(baseUnit)
+                .tags(BufferEventMeters.TAG_CLIENT, client, tag, value).register(r)));
     }
 
     private OnFirstUse<Timer> timer(String name, String description, String outcome) {
-        return new OnFirstUse<>(() -> keep(Timer.builder(name).description(description)
-                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, outcome).register(target())));
+        return new OnFirstUse<>(() -> register(r -> Timer.builder(name).description(description)
+                .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_OUTCOME, outcome).register(r)));
     }
 
     private OnFirstUse<Counter> error(String kind) {
@@ -234,11 +230,23 @@ final class ClientMeters implements Instrumentation {
         return counter(BufferEventMeters.DISCONNECTS, "Connections that ended, by reason", null, BufferEventMeters.TAG_REASON, reason);
     }
 
-    private <M extends Meter> M keep(M meter) {
+    /**
+     * Registers a meter of this client and keeps it for {@link #remove}, under one lock with the
+     * removed check: a first use racing a removal either lands before it (and is removed with the
+     * rest) or after it (in a registry of its own that records nothing anyone reads).
+     */
+    private <M extends Meter> M register(java.util.function.Function<MeterRegistry, M> registration) {
         synchronized (meters) {
+            if (removed) {
+                if (detached == null) {
+                    detached = new CompositeMeterRegistry();
+                }
+                return registration.apply(detached);
+            }
+            M meter = registration.apply(registry);
             meters.add(meter);
+            return meter;
         }
-        return meter;
     }
 
     private static double sumInput(Set<BufferEvent> live) {
@@ -259,8 +267,8 @@ final class ClientMeters implements Instrumentation {
 
     /** Removes every meter of this client from the registry. */
     void remove() {
-        removed = true;
         synchronized (meters) {
+            removed = true;
             for (Meter m : meters) {
                 registry.remove(m);
             }
