@@ -94,8 +94,8 @@ class BufferEventClientSslTest {
                 assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
                 assertThat(client.exchange("first").get(20, TimeUnit.SECONDS)).isEqualTo("first");
                 BufferEventClient.ConnectionInfo info = client.connections().get(0);
-                assertThat(info.tlsSession()).isNotNull();
-                assertThat(info.tlsSession().getProtocol()).isEqualTo("TLSv1.2");
+                assertThat(info.tls()).isNotNull();
+                assertThat(info.tls().protocol()).isEqualTo("TLSv1.2");
                 assertThat(asked.get()).isEqualTo(2);
                 assertThat(configured.get()).isEqualTo(1);
 
@@ -103,7 +103,7 @@ class BufferEventClientSslTest {
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> asked.get() >= 3 && client.isConnected());
                 assertThat(client.exchange("second").get(20, TimeUnit.SECONDS)).isEqualTo("second");
                 assertThat(configured.get()).isEqualTo(asked.get() - 1);
-                assertThat(client.connections().get(0).tlsSession().getProtocol()).isEqualTo("TLSv1.2");
+                assertThat(client.connections().get(0).tls().protocol()).isEqualTo("TLSv1.2");
             }
         }
     }

@@ -83,8 +83,8 @@ class BufferEventSslPropertiesTest {
                         assertThat(client.awaitConnected(WAIT)).isTrue();
                         assertThat(client.exchange("over tls").get(20, TimeUnit.SECONDS)).isEqualTo("over tls");
                         BufferEventClient.ConnectionInfo info = client.connections().get(0);
-                        assertThat(info.tlsSession()).isNotNull();
-                        assertThat(info.tlsSession().getProtocol()).startsWith("TLSv1.");
+                        assertThat(info.tls()).isNotNull();
+                        assertThat(info.tls().protocol()).startsWith("TLSv1.");
                         assertThat(client.bufferEvent().sslEngine().getSSLParameters().getEndpointIdentificationAlgorithm())
                                 .isEqualTo("HTTPS");
                     });
@@ -104,7 +104,7 @@ class BufferEventSslPropertiesTest {
                         BufferEventClient client = context.getBean(BufferEventClients.class).get("backend");
                         assertThat(client.awaitConnected(WAIT)).isTrue();
                         assertThat(client.exchange("mutual").get(20, TimeUnit.SECONDS)).isEqualTo("mutual");
-                        assertThat(client.connections().get(0).tlsSession().getProtocol()).isEqualTo("TLSv1.2");
+                        assertThat(client.connections().get(0).tls().protocol()).isEqualTo("TLSv1.2");
                         assertThat(server.accepted.get(0).sslEngine().getSession().getPeerPrincipal().getName())
                                 .isEqualTo("CN=bufferevent test client");
                     });

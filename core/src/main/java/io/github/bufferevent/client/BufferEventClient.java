@@ -20,7 +20,6 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLSession;
 
 /**
  * A reconnecting client for one logical peer: a list of addresses tried in order, a pool of
@@ -473,11 +472,11 @@ public final class BufferEventClient implements AutoCloseable {
      * @param inFlight exchanges waiting for their reply on it
      * @param bufferedOutput bytes in its output
      * @param reconnectAttempt consecutive failed attempts
-     * @param tlsSession the TLS session (protocol, cipher suite, peer certificates) of the
-     *        connection that is up, or null for plain TCP or no connection
+     * @param tls what the TLS connection that is up agreed on (protocol, cipher suite, peer
+     *        certificate), or null for plain TCP or no connection
      */
     public record ConnectionInfo(int index, String state, String target, SocketAddress remoteAddress, Instant connectedSince,
-            int inFlight, long bufferedOutput, int reconnectAttempt, SSLSession tlsSession) {
+            int inFlight, long bufferedOutput, int reconnectAttempt, TlsInfo tls) {
     }
 
     @Override

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLSession;
 
 /**
  * One connection of a {@link BufferEventClient}'s pool: its bufferevent and its life (connect,
@@ -70,8 +69,8 @@ final class ClientConnection {
     private boolean failbackDue;
     volatile SocketAddress remoteAddress;
     volatile Instant connectedSince;
-    /** The TLS session of the connection that is up, or null (plain TCP, or down). */
-    volatile SSLSession tlsSession;
+    /** What the TLS connection that is up agreed on, or null (plain TCP, or down). */
+    volatile TlsInfo tls;
     volatile String target;
 
     ClientConnection(BufferEventClient client, BufferEventFactory factory, int index) {
@@ -148,7 +147,7 @@ final class ClientConnection {
         demandSpent = false;
         remoteAddress = b.remoteAddress();
         connectedSince = Instant.now();
-        tlsSession = b.sslEngine() == null ? null : b.sslEngine().getSession();
+        tls = b.sslEngine() == null ? null : TlsInfo.of(b.sslEngine().getSession());
         client.events.up(this, rotation.connected());
         if (!rotation.onFirst() && settings.failback) {
             probe.start();
@@ -189,7 +188,7 @@ final class ClientConnection {
         failWaiters(new IllegalStateException("the event base closed"));
         phase = Phase.CLOSED;
         connectedSince = null;
-        tlsSession = null;
+        tls = null;
         probe.cancel();
     }
 
@@ -208,7 +207,7 @@ final class ClientConnection {
 
     private void ended(int events, Throwable cause, long unsent, boolean wasConnected) {
         connectedSince = null;
-        tlsSession = null;
+        tls = null;
         failbackDue = false;
         if (client.closing()) {
             phase = Phase.CLOSED; // before connectionDown, which ends the client once every connection is closed
@@ -447,7 +446,7 @@ final class ClientConnection {
     BufferEventClient.ConnectionInfo info() {
         BufferEvent b = published;
         return new BufferEventClient.ConnectionInfo(index, phase.name(), target, remoteAddress, connectedSince, waiters.inFlight(),
-                b == null ? 0 : b.bufferedOutput(), rotation.attempt(), tlsSession);
+                b == null ? 0 : b.bufferedOutput(), rotation.attempt(), tls);
     }
 
     /** Consecutive failed attempts since this connection was last up; any thread. */

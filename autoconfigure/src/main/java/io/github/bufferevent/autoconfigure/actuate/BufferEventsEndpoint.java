@@ -5,18 +5,15 @@ import io.github.bufferevent.Ev;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.autoconfigure.BufferEventAutoConfiguration;
 import io.github.bufferevent.client.BufferEventClient;
+import io.github.bufferevent.client.TlsInfo;
 import io.github.bufferevent.autoconfigure.BufferEventClients;
 import java.net.SocketAddress;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
@@ -52,7 +49,7 @@ public class BufferEventsEndpoint {
                 for (BufferEventClient.ConnectionInfo info : c.connections()) {
                     pool.add(new ConnectionReport(info.index(), info.state(), info.target(), address(info.remoteAddress()),
                             info.connectedSince(), info.inFlight(), info.bufferedOutput(), info.reconnectAttempt(),
-                            TlsReport.of(info.tlsSession())));
+                            info.tls()));
                 }
                 clientReports.put(c.name(), new ClientReport(c.state().name(), c.host(), c.port(), c.isConnected(),
                         address(c.remoteAddress()), c.connectedSince(), c.reconnects(), c.reconnectAttempt(), c.pendingBytes(),
@@ -75,7 +72,7 @@ public class BufferEventsEndpoint {
                     bev.isConnected() ? "CONNECTED" : "NOT_CONNECTED", address(bev.remoteAddress()), directions,
                     bev.bufferedInput(), bev.bufferedOutput(), bev.totalRead(), bev.totalWritten(), bev.connectedSince(),
                     error == null ? null : error.toString(),
-                    bev.sslEngine() != null && bev.isConnected() ? TlsReport.of(bev.sslEngine().getSession()) : null));
+                    bev.sslEngine() != null && bev.isConnected() ? TlsInfo.of(bev.sslEngine().getSession()) : null));
         }
         Thread loop = base.loopThread();
         LoopReport loopReport = new LoopReport(loop == null ? null : loop.getName(), loop != null && loop.isAlive() && !base.isClosed(),
@@ -106,38 +103,12 @@ public class BufferEventsEndpoint {
 
     /** One pooled connection of a client: the address it uses, its peer, its requests in flight. */
     public record ConnectionReport(int index, String state, String target, String remoteAddress, Instant connectedSince,
-            int inFlight, long bufferedOutputBytes, int reconnectAttempt, TlsReport tls) {
+            int inFlight, long bufferedOutputBytes, int reconnectAttempt, TlsInfo tls) {
     }
 
     /** One live bufferevent. */
     public record BufferEventReport(String client, String state, String remoteAddress, List<String> enabled,
             long bufferedInputBytes, long bufferedOutputBytes, long bytesRead, long bytesWritten, Instant connectedSince,
-            String lastError, TlsReport tls) {
-    }
-
-    /**
-     * The TLS session of a connection (null for plain TCP): protocol, cipher suite and the peer's
-     * certificate subject and expiry. Never keys.
-     */
-    public record TlsReport(String protocol, String cipherSuite, String peerSubject, Instant peerCertificateExpires) {
-
-        static TlsReport of(SSLSession session) {
-            if (session == null) {
-                return null;
-            }
-            String subject = null;
-            Instant expires = null;
-            try {
-                Certificate[] chain = session.getPeerCertificates();
-                if (chain.length > 0 && chain[0] instanceof X509Certificate) {
-                    X509Certificate leaf = (X509Certificate) chain[0];
-                    subject = leaf.getSubjectX500Principal().getName();
-                    expires = leaf.getNotAfter().toInstant();
-                }
-            } catch (SSLPeerUnverifiedException e) {
-                // no peer certificate (an anonymous suite, or the session is not yet established)
-            }
-            return new TlsReport(session.getProtocol(), session.getCipherSuite(), subject, expires);
-        }
+            String lastError, TlsInfo tls) {
     }
 }
