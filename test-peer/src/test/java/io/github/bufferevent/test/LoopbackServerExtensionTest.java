@@ -40,7 +40,7 @@ class LoopbackServerExtensionTest {
         assertThat(SHARED.port()).isEqualTo(SHARED.peer().port());
         assertThat(own.peer()).isNotSameAs(SHARED.peer());
         assertThat(own.peer().accepted()).isZero(); // fresh for this test
-        try (Socket s = connect(own.peer())) {
+        try (Socket s = LoopbackServerTest.connect(own.peer())) {
             s.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
             assertThat(s.getInputStream().read()).isEqualTo('x');
         }
@@ -49,11 +49,5 @@ class LoopbackServerExtensionTest {
     @AfterAll
     static void theSharedPeerStillRunsUntilAfterAll() {
         assertThat(SHARED.peer().isRunning()).isTrue();
-    }
-
-    private static Socket connect(LoopbackPeer server) throws IOException {
-        Socket s = new Socket(server.host(), server.port());
-        s.setSoTimeout(10_000);
-        return s;
     }
 }
