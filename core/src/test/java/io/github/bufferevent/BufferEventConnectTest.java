@@ -3,6 +3,8 @@ package io.github.bufferevent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -29,7 +31,7 @@ class BufferEventConnectTest {
 
     @Test
     void connectReportsExactlyConnectedAndNothingFromInsideConnect() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             List<Integer> events = new ArrayList<>();
             AtomicBoolean insideConnect = new AtomicBoolean();
@@ -61,7 +63,7 @@ class BufferEventConnectTest {
     }
 
     private void refusedConnect(BevOption... extra) throws Exception {
-        int port = PeerServer.closedPort();
+        int port = LoopbackPeer.closedPort();
         try (EventBase base = EventBase.create()) {
             List<BevOption> options = new ArrayList<>(List.of(extra));
             options.add(BevOption.CLOSE_ON_FREE);
@@ -89,7 +91,7 @@ class BufferEventConnectTest {
     @Test
     void dataWrittenBeforeTheConnectCompletesIsDelivered() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             bev.write("written before connect\n".getBytes(StandardCharsets.US_ASCII));
             bev.connect(server.address());
@@ -105,7 +107,7 @@ class BufferEventConnectTest {
 
     @Test
     void connectWithNullAddressWaitsForAnAlreadyConnectingChannel() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             SocketChannel ch = SocketChannel.open();
             ch.configureBlocking(false);
             ch.connect(server.address());
@@ -195,7 +197,7 @@ class BufferEventConnectTest {
 
     @Test
     void connectHostnameTriesTheNextAddressWhenTheFirstIsRefused() throws Exception {
-        try (PeerServer server = PeerServer.echo()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo())) {
             // A resolver answering two addresses; the port is the same for both, so make the
             // first address one where nothing listens on that port: 127.0.0.2.
             List<InetAddress> answer = List.of(InetAddress.getByAddress("two-addresses.test", new byte[] {127, 0, 0, 2}),
@@ -283,7 +285,7 @@ class BufferEventConnectTest {
 
     @Test
     void aConnectedBufferEventCannotConnectAgain() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             bev.setCallbacks(null, null, (b, what) -> b.base().loopBreak());
             bev.connect(server.address());

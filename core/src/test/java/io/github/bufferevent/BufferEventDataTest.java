@@ -3,6 +3,8 @@ package io.github.bufferevent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.time.Duration;
@@ -21,8 +23,8 @@ class BufferEventDataTest {
 
     @Test
     void bytesFromTheServerArriveCompleteThenEofReading() throws Exception {
-        byte[] sent = PeerServer.pattern(8333);
-        try (PeerServer server = PeerServer.sending(sent); EventBase base = EventBase.create()) {
+        byte[] sent = TestBytes.pattern(8333);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.sending(sent)); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             List<Integer> events = new ArrayList<>();
@@ -48,8 +50,8 @@ class BufferEventDataTest {
 
     @Test
     void readWatermarksKeepEveryReadCallbackWithinLowAndHigh() throws Exception {
-        byte[] sent = PeerServer.pattern(65000);
-        try (PeerServer server = PeerServer.sending(sent); EventBase base = EventBase.create()) {
+        byte[] sent = TestBytes.pattern(65000);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.sending(sent)); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             bev.setWatermark(Ev.READ, 10, 20);
             ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -86,8 +88,8 @@ class BufferEventDataTest {
     void writeLowWatermarkKeepsOutputAtOrBelowItAtEveryWriteCallback() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
         int total = 1 << 20;
-        byte[] all = PeerServer.pattern(total);
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        byte[] all = TestBytes.pattern(total);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             bev.setWatermark(Ev.WRITE, 100, 0);
             List<Long> above = new ArrayList<>();
@@ -125,8 +127,8 @@ class BufferEventDataTest {
 
     @Test
     void readHighWatermarkSuspendsReadingAndResumesByItselfWhenDrainedFromATimer() throws Exception {
-        byte[] sent = PeerServer.pattern(100_000);
-        try (PeerServer server = PeerServer.sending(sent); EventBase base = EventBase.create()) {
+        byte[] sent = TestBytes.pattern(100_000);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.sending(sent)); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             bev.setWatermark(Ev.READ, 0, 1000);
             AtomicLong maxSeen = new AtomicLong();
@@ -147,8 +149,8 @@ class BufferEventDataTest {
     @Test
     void finishedFlushDeliversEveryByteOfTwoMegabytesThenEof() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        byte[] data = PeerServer.pattern(2 << 20);
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        byte[] data = TestBytes.pattern(2 << 20);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             bev.connect(server.address());
             bev.write(data);
@@ -166,7 +168,7 @@ class BufferEventDataTest {
 
     @Test
     void echoRoundTripsThroughReadAndWriteBuffers() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             EvBuffer collected = new EvBuffer();
             AtomicInteger lines = new AtomicInteger();
@@ -196,7 +198,7 @@ class BufferEventDataTest {
 
     @Test
     void readBufferMovesTheWholeInputAndWriteBufferTheWholeSource() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             EvBuffer received = new EvBuffer();
             bev.setWatermark(Ev.READ, 11, 0);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import javax.net.ssl.ExtendedSSLSession;
@@ -93,7 +95,7 @@ class BufferEventFactorySslTest {
                 outcomes.add(outcome.name());
             }
         };
-        try (PeerServer silent = PeerServer.start(s -> s.getInputStream().readAllBytes()); EventBase base = startBase()) {
+        try (LoopbackPeer silent = LoopbackPeer.start(PeerBehavior.silent()); EventBase base = startBase()) {
             BufferEventFactory factory = BufferEventFactory.builder(base).options(BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE)
                     .timeouts(null, Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30))
                     .sslHandshakeTimeout(Duration.ofMillis(300)).instrumentation(seen).build();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.bufferevent.filter.DeflateFilter;
 import io.github.bufferevent.filter.InflateFilter;
 import io.github.bufferevent.filter.LineLengthFilter;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,7 +95,7 @@ class BufferEventFilterShippedTest {
 
     @Test
     void flushPushesEverythingWrittenSoFarThroughDeflateFromTheLoopAndFromAnotherThread() throws Exception {
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, peerIn, peerOut) -> {
             try (s) {
                 InputStream in = new InflaterInputStream(s.getInputStream());
                 OutputStream out = s.getOutputStream();
@@ -155,7 +157,7 @@ class BufferEventFilterShippedTest {
         int threads = 4;
         int records = 500;
         CompletableFuture<byte[]> inflated = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 inflated.complete(new InflaterInputStream(s.getInputStream()).readAllBytes());
             }
@@ -187,9 +189,9 @@ class BufferEventFilterShippedTest {
 
     @Test
     void aGracefulShutdownWritesTheDeflateTrailerBeforeTheEof() throws Exception {
-        byte[] data = PeerServer.pattern(300_000);
+        byte[] data = TestBytes.pattern(300_000);
         CompletableFuture<byte[]> inflated = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 inflated.complete(new InflaterInputStream(s.getInputStream()).readAllBytes());
             }
@@ -211,13 +213,13 @@ class BufferEventFilterShippedTest {
 
     @Test
     void aStreamCutShortIsErrorReadingAtTheEofAndGarbageIsErrorReadingAtOnce() throws Exception {
-        try (PeerServer cut = PeerServer.start(s -> {
+        try (LoopbackPeer cut = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 DeflaterOutputStream z = new DeflaterOutputStream(s.getOutputStream(), new Deflater(), true);
                 z.write("hello\n".getBytes(StandardCharsets.US_ASCII));
                 z.flush(); // a sync flush: "hello" can be inflated, but the stream never ends
             }
-        }); PeerServer garbage = PeerServer.sending("this is not zlib".getBytes(StandardCharsets.US_ASCII));
+        }); LoopbackPeer garbage = LoopbackPeer.start(PeerBehavior.sending("this is not zlib".getBytes(StandardCharsets.US_ASCII)));
                 EventBase base = EventBase.create()) {
             List<String> cutEvents = new CopyOnWriteArrayList<>();
             List<String> garbageEvents = new CopyOnWriteArrayList<>();
@@ -237,7 +239,7 @@ class BufferEventFilterShippedTest {
     @Test
     void theLineLengthGuardPassesShortLinesAndFailsReadingBeforeALongOnesRestArrives() throws Exception {
         String sent = "short\r\nline two\n" + "y".repeat(300) + "\nafter\n";
-        try (PeerServer server = PeerServer.sending(sent.getBytes(StandardCharsets.US_ASCII)); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.sending(sent.getBytes(StandardCharsets.US_ASCII))); EventBase base = EventBase.create()) {
             List<String> events = new CopyOnWriteArrayList<>();
             List<String> lines = new CopyOnWriteArrayList<>();
             BufferEvent bev = readingLines(base, server, new LineLengthFilter(100), events, lines);
@@ -255,7 +257,7 @@ class BufferEventFilterShippedTest {
      * reading lines (LF, with an optional CR); each event is recorded, with the bytes left in the
      * input, and any but CONNECTED frees it.
      */
-    private static BufferEvent readingLines(EventBase base, PeerServer server, BevFilter input, List<String> events, List<String> lines)
+    private static BufferEvent readingLines(EventBase base, LoopbackPeer server, BevFilter input, List<String> events, List<String> lines)
             throws IOException {
         BufferEvent bev = BufferEvent.filter(BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE), input, null,
                 BevOption.CLOSE_ON_FREE);

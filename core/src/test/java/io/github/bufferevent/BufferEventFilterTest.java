@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.bufferevent.filter.DeflateFilter;
 import io.github.bufferevent.filter.InflateFilter;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -70,7 +72,7 @@ class BufferEventFilterTest {
 
     @Test
     void theOutputFilterAddsAnXBeforeEachByteAndThePeersInputFilterTakesItOff() throws Exception {
-        byte[] sent = PeerServer.pattern(8333);
+        byte[] sent = TestBytes.pattern(8333);
         try (EventBase base = EventBase.create()) {
             BufferEvent[] socks = SocketPair.bufferEvents(base);
             BufferEvent bev1 = BufferEvent.filter(socks[0], null, ADD_X, BevOption.CLOSE_ON_FREE);
@@ -116,7 +118,7 @@ class BufferEventFilterTest {
     /** libevent's {@code test_bufferevent_filters_disable}: a write from inside the output filter. */
     @Test
     void aWriteFromInsideTheOutputFilterDoesNotRunItAgainAndItsLaterErrorIsErrorWriting() throws Exception {
-        byte[] sent = PeerServer.pattern(8333);
+        byte[] sent = TestBytes.pattern(8333);
         try (EventBase base = EventBase.create()) {
             BufferEvent[] socks = SocketPair.bufferEvents(base);
             BufferEvent[] self = new BufferEvent[1];
@@ -164,13 +166,17 @@ class BufferEventFilterTest {
         byte[] first = frame(100);
         byte[] second = frame(300);
         CountDownLatch neededMore = new CountDownLatch(1);
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, peerIn, peerOut) -> {
             try (s) {
                 OutputStream out = s.getOutputStream();
                 out.write(first);
                 out.write(second, 0, 150);
                 out.flush();
-                neededMore.await(10, TimeUnit.SECONDS);
+                try {
+                    neededMore.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException("interrupted");
+                }
                 out.write(second, 150, second.length - 150);
                 out.flush();
             }
@@ -214,7 +220,7 @@ class BufferEventFilterTest {
         byte[] f = new byte[n + 2];
         f[0] = (byte) (n >>> 8);
         f[1] = (byte) n;
-        System.arraycopy(PeerServer.pattern(n), 0, f, 2, n);
+        System.arraycopy(TestBytes.pattern(n), 0, f, 2, n);
         return f;
     }
 
@@ -229,7 +235,7 @@ class BufferEventFilterTest {
             src.removeBuffer(dst, bang < 0 ? src.length() : bang);
             return bang < 0 ? BevFilterResult.OK : BevFilterResult.ERROR;
         };
-        try (PeerServer server = PeerServer.sending("abc!def".getBytes(StandardCharsets.US_ASCII)); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.sending("abc!def".getBytes(StandardCharsets.US_ASCII))); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.filter(BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE), upToBang, null,
                     BevOption.CLOSE_ON_FREE);
             ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -257,7 +263,7 @@ class BufferEventFilterTest {
     void anOutputFilterErrorIsErrorWritingAndAFilterThatThrowsIsAnErrorWithItsCause() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
         IllegalStateException boom = new IllegalStateException("boom");
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BevFilter throwing = (src, dst, limit, mode) -> {
                 throw boom;
             };
@@ -284,7 +290,7 @@ class BufferEventFilterTest {
     @Test
     void closeOnFreeFreesTheUnderlyingAndThePeerSeesEof() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BufferEvent sock = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             BufferEvent bev = BufferEvent.filter(sock, null, null, BevOption.CLOSE_ON_FREE);
             bev.setCallbacks(null, null, (b, what) -> b.free());
@@ -299,7 +305,7 @@ class BufferEventFilterTest {
 
     @Test
     void withoutCloseOnFreeTheUnderlyingIsHandedBackAndReadsOnItsOwn() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             BufferEvent sock = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             BufferEvent bev = BufferEvent.filter(sock, null, null);
             CompletableFuture<String> echoed = new CompletableFuture<>();
@@ -326,7 +332,7 @@ class BufferEventFilterTest {
 
     @Test
     void connectOnTheFilterConnectsTheUnderlyingAndItsEventsArePassedUp() throws Exception {
-        try (PeerServer server = PeerServer.sending("hello".getBytes(StandardCharsets.US_ASCII)); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.sending("hello".getBytes(StandardCharsets.US_ASCII))); EventBase base = EventBase.create()) {
             BufferEvent sock = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             BufferEvent bev = BufferEvent.filter(sock, PASS, null, BevOption.CLOSE_ON_FREE);
             assertThat(bev.isConnected()).isFalse();
@@ -363,8 +369,8 @@ class BufferEventFilterTest {
     void connectHostnameOnTheFilterAndARefusedConnectAreReportedOnTheFilter() throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
         HostResolver resolver = host -> CompletableFuture.completedFuture(List.of(lo));
-        int closed = PeerServer.closedPort();
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.builder().resolver(resolver).build()) {
+        int closed = LoopbackPeer.closedPort();
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.builder().resolver(resolver).build()) {
             BufferEvent byName = BufferEvent.filter(BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE), null, null,
                     BevOption.CLOSE_ON_FREE);
             BufferEvent refused = BufferEvent.filter(BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE), null, null,
@@ -392,7 +398,7 @@ class BufferEventFilterTest {
 
     @Test
     void theUnderlyingsTimeoutIsPassedUpAndEnablingTheFilterAgainEnablesTheUnderlyingToo() throws Exception {
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 s.getInputStream().read(); // silent until the client closes
             }
@@ -425,7 +431,7 @@ class BufferEventFilterTest {
 
     @Test
     void theFiltersOwnReadTimeoutStartsWhenTheUnderlyingConnects() throws Exception {
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 s.getInputStream().read(); // silent until the client closes
             }
@@ -451,7 +457,7 @@ class BufferEventFilterTest {
     void theFiltersConnectTimeoutGivesTheUnderlyingsConnectUp() throws Exception {
         List<InetAddress> lo = List.of(InetAddress.getLoopbackAddress());
         CompletableFuture<List<InetAddress>> slow = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.builder().resolver(host -> host.equals("slow.example")
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.builder().resolver(host -> host.equals("slow.example")
                 ? slow : CompletableFuture.completedFuture(lo)).build()) {
             BufferEvent sock = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             BufferEvent bev = BufferEvent.filter(sock, null, null, BevOption.CLOSE_ON_FREE);
@@ -480,7 +486,7 @@ class BufferEventFilterTest {
 
     @Test
     void aFilterOverAFilterAppliesBothInOrderBothWays() throws Exception {
-        byte[] sent = PeerServer.pattern(100_000);
+        byte[] sent = TestBytes.pattern(100_000);
         try (EventBase base = EventBase.create()) {
             BufferEvent[] socks = SocketPair.bufferEvents(base);
             BufferEvent sock1 = socks[0];
@@ -516,8 +522,8 @@ class BufferEventFilterTest {
     @Test
     void finishedThroughAFilterOverASocketDeliversEveryByteThenEof() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        byte[] data = PeerServer.pattern(1 << 20);
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        byte[] data = TestBytes.pattern(1 << 20);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BufferEvent sock = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             BufferEvent bev = BufferEvent.filter(sock, null, ADD_X, BevOption.CLOSE_ON_FREE);
             bev.connect(server.address());
@@ -536,8 +542,8 @@ class BufferEventFilterTest {
 
     @Test
     void theFiltersReadHighWatermarkSuspendsTheUnderlyingUntilTheInputIsDrained() throws Exception {
-        byte[] sent = PeerServer.pattern(100_000);
-        try (PeerServer server = PeerServer.sending(sent); EventBase base = EventBase.create()) {
+        byte[] sent = TestBytes.pattern(100_000);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.sending(sent)); EventBase base = EventBase.create()) {
             BufferEvent sock = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             BufferEvent bev = BufferEvent.filter(sock, null, null, BevOption.CLOSE_ON_FREE);
             bev.setWatermark(Ev.READ, 0, 1000);
@@ -570,8 +576,8 @@ class BufferEventFilterTest {
     @Test
     void theUnderlyingsWriteHighWatermarkIsTheOutputFiltersLimit() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        byte[] data = PeerServer.pattern(300_000);
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        byte[] data = TestBytes.pattern(300_000);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BufferEvent sock = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             sock.setWatermark(Ev.WRITE, 0, 4096);
             List<Long> limits = new CopyOnWriteArrayList<>();

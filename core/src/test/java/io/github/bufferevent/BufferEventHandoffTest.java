@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,13 +52,13 @@ class BufferEventHandoffTest {
         return base;
     }
 
-    private PeerServer echo() throws Exception {
-        PeerServer s = PeerServer.echo();
+    private LoopbackPeer echo() throws Exception {
+        LoopbackPeer s = LoopbackPeer.start(PeerBehavior.echo());
         toClose.add(s);
         return s;
     }
 
-    private static BufferEvent connected(EventBase base, PeerServer server, BufferEvent.ReadCallback read, BevOption... extra)
+    private static BufferEvent connected(EventBase base, LoopbackPeer server, BufferEvent.ReadCallback read, BevOption... extra)
             throws Exception {
         List<BevOption> options = new ArrayList<>(List.of(BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE));
         options.addAll(List.of(extra));
@@ -129,7 +131,7 @@ class BufferEventHandoffTest {
         CountDownLatch inCallback = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        PeerServer server = PeerServer.start(s -> {
+        LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 s.getOutputStream().write('!'); // wakes the read callback, which then blocks
                 s.getOutputStream().flush();
@@ -179,7 +181,7 @@ class BufferEventHandoffTest {
         EventBase base = startedBase();
         for (int round = 0; round < 20; round++) {
             CompletableFuture<byte[]> received = new CompletableFuture<>();
-            PeerServer server = PeerServer.readingAll(received);
+            LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received));
             toClose.add(server);
             BufferEvent bev = connected(base, server, null);
             AtomicLong accepted = new AtomicLong();

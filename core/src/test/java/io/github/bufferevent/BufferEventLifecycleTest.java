@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -30,10 +31,8 @@ class BufferEventLifecycleTest {
     @Test
     void readTimeoutFiresOnceAndDisablesReading() throws Exception {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.start(s -> {
-            try (s) {
-                done.get(20, TimeUnit.SECONDS); // silent until the test ends
-            }
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
+            done.completeOnTimeout(null, 20, TimeUnit.SECONDS).join(); // silent until the test ends
         }); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             List<Integer> events = new ArrayList<>();
@@ -65,10 +64,8 @@ class BufferEventLifecycleTest {
     @Test
     void readTimeoutDoesNotRunWhileReadingIsDisabled() throws Exception {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.start(s -> {
-            try (s) {
-                done.get(20, TimeUnit.SECONDS);
-            }
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
+            done.completeOnTimeout(null, 20, TimeUnit.SECONDS).join();
         }); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             List<Integer> events = new ArrayList<>();
@@ -91,7 +88,7 @@ class BufferEventLifecycleTest {
 
     @Test
     void peerResetGivesErrorReadingWithTheCause() throws Exception {
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             s.getInputStream().read(); // the client is connected: it wrote this byte on CONNECTED
             s.setSoLinger(true, 0);
             s.close(); // RST instead of FIN
@@ -117,7 +114,7 @@ class BufferEventLifecycleTest {
     @Test
     void freeInsideTheReadCallbackStopsEveryLaterCallbackAndClosesTheChannel() throws Exception {
         CompletableFuture<Integer> peerSawEof = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 s.getOutputStream().write("first".getBytes());
                 s.getOutputStream().flush();
@@ -145,7 +142,7 @@ class BufferEventLifecycleTest {
     @Test
     void freeWithoutCloseOnFreeLeavesTheChannelOpen() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             SocketChannel ch = SocketChannel.open(server.address());
             BufferEvent bev = BufferEvent.socket(base, ch);
             bev.write("via bufferevent;".getBytes());
@@ -165,7 +162,7 @@ class BufferEventLifecycleTest {
 
     @Test
     void freeWithCloseOnFreeClosesTheChannel() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             SocketChannel ch = SocketChannel.open(server.address());
             BufferEvent bev = BufferEvent.socket(base, ch, BevOption.CLOSE_ON_FREE);
             bev.free();
@@ -184,7 +181,7 @@ class BufferEventLifecycleTest {
                 }
             }
         };
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.builder().instrumentation(recorder).build()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.builder().instrumentation(recorder).build()) {
             BufferEvent bad = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             BufferEvent good = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             AtomicInteger badReads = new AtomicInteger();
@@ -231,11 +228,7 @@ class BufferEventLifecycleTest {
     void noFileDescriptorLeaksOverThreeHundredConnectFreeCycles() throws Exception {
         Path fds = Path.of("/proc/self/fd");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd");
-        try (PeerServer server = PeerServer.start(s -> {
-            try (s; InputStream in = s.getInputStream()) {
-                in.read();
-            }
-        }); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> in.read()); EventBase base = EventBase.create()) {
             cycle(base, server, 20); // warm up: lazily opened JDK descriptors
             await().atMost(Duration.ofSeconds(10)).until(() -> countFds(fds) <= countFds(fds));
             long before = countFds(fds);
@@ -245,7 +238,7 @@ class BufferEventLifecycleTest {
         }
     }
 
-    private static void cycle(EventBase base, PeerServer server, int times) throws IOException {
+    private static void cycle(EventBase base, LoopbackPeer server, int times) throws IOException {
         for (int i = 0; i < times; i++) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             int[] seen = new int[1];
@@ -267,7 +260,7 @@ class BufferEventLifecycleTest {
 
     @Test
     void writeErrorAfterThePeerVanishesReachesTheEventCallback() throws Exception {
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             s.getInputStream().read(); // connected: the client's first bytes arrived
             s.setSoLinger(true, 0);
             s.close(); // then vanish with a reset

@@ -2,6 +2,8 @@ package io.github.bufferevent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -38,7 +40,7 @@ class BufferEventRateLimitTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"write", "read"})
     void aLimitSpreadsATransferOverTheTicksAndWithoutOneItIsFast(String direction) throws Exception {
-        byte[] data = PeerServer.pattern(SIZE);
+        byte[] data = TestBytes.pattern(SIZE);
         boolean write = direction.equals("write");
         long m = Long.MAX_VALUE;
         EvTokenBucketCfg cfg = write ? EvTokenBucketCfg.create(m, m, RATE, RATE, TICK) : EvTokenBucketCfg.create(RATE, RATE, m, m, TICK);
@@ -55,7 +57,7 @@ class BufferEventRateLimitTest {
     /** As in libevent, a suspended direction has no timeout running: waiting for a refill is not a stall. */
     @Test
     void aWriteTimeoutShorterThanTheTickDoesNotFireWhileTheLimitHoldsWritingBack() throws Exception {
-        byte[] data = PeerServer.pattern(3 * 1024);
+        byte[] data = TestBytes.pattern(3 * 1024);
         long elapsed = timedWrite(data, bev -> {
             bev.setRateLimit(EvTokenBucketCfg.create(Long.MAX_VALUE, Long.MAX_VALUE, 1024, 1024, Duration.ofMillis(600)));
             bev.setTimeouts(null, Duration.ofMillis(300));
@@ -65,7 +67,7 @@ class BufferEventRateLimitTest {
 
     @Test
     void removingTheLimitMidTransferResumesAtOnce() throws Exception {
-        byte[] data = PeerServer.pattern(SIZE);
+        byte[] data = TestBytes.pattern(SIZE);
         long[] limitBefore = {1};
         // 1 KB a second would take 200 s; a timer on the loop removes the limit after 300 ms.
         long elapsed = timedWrite(data, bev -> {
@@ -87,7 +89,7 @@ class BufferEventRateLimitTest {
         int each = 60 * 1024;
         int rate = 15 * 1024;
         List<byte[]> received = new CopyOnWriteArrayList<>();
-        try (PeerServer server = readingEach(received); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = readingEach(received); EventBase base = EventBase.create()) {
             BevRateLimitGroup group = BevRateLimitGroup.create(base,
                     EvTokenBucketCfg.create(Long.MAX_VALUE, Long.MAX_VALUE, rate, rate, TICK));
             long[] start = {0};
@@ -147,7 +149,7 @@ class BufferEventRateLimitTest {
 
     @Test
     void setConfigChangesTheGroupRateWhileMembersMove() throws Exception {
-        byte[] data = PeerServer.pattern(1 << 20);
+        byte[] data = TestBytes.pattern(1 << 20);
         long[] before = {-1};
         BevRateLimitGroup[] group = new BevRateLimitGroup[1];
         // 4 KB a tick would take 25 s for 1 MB; after 500 ms the group gets 1 MB a tick.
@@ -169,7 +171,7 @@ class BufferEventRateLimitTest {
 
     @Test
     void freeingAGroupResumesItsMembers() throws Exception {
-        byte[] data = PeerServer.pattern(SIZE);
+        byte[] data = TestBytes.pattern(SIZE);
         BevRateLimitGroup[] group = new BevRateLimitGroup[1];
         long[] limits = {-1, -1};
         // 1 KB a second would take 200 s.
@@ -296,7 +298,7 @@ class BufferEventRateLimitTest {
     /** Writes {@code data} to a reading peer; returns the nanoseconds from CONNECTED until the output drained. */
     private static long timedWrite(byte[] data, Consumer<BufferEvent> setup, Instrumentation instrumentation) throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.readingAll(received);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received));
                 EventBase base = EventBase.builder().instrumentation(instrumentation).build()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             setup.accept(bev);
@@ -324,7 +326,7 @@ class BufferEventRateLimitTest {
 
     /** Reads what a peer sends until EOF; returns the nanoseconds from CONNECTED until EOF. */
     private static long timedRead(byte[] data, Consumer<BufferEvent> setup, Instrumentation instrumentation) throws Exception {
-        try (PeerServer server = PeerServer.sending(data);
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.sending(data));
                 EventBase base = EventBase.builder().instrumentation(instrumentation).build()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             setup.accept(bev);
@@ -362,8 +364,8 @@ class BufferEventRateLimitTest {
     }
 
     /** A peer that reads each connection to EOF and keeps what it got. */
-    private static PeerServer readingEach(List<byte[]> received) throws java.io.IOException {
-        return PeerServer.start(s -> {
+    private static LoopbackPeer readingEach(List<byte[]> received) throws java.io.IOException {
+        return LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 received.add(s.getInputStream().readAllBytes());
             }

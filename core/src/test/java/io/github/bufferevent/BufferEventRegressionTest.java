@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -29,7 +31,7 @@ class BufferEventRegressionTest {
      */
     @Test
     void aRefusedConnectDisarmsTheConnectTimer() throws Exception {
-        int port = PeerServer.closedPort();
+        int port = LoopbackPeer.closedPort();
         try (EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             List<Integer> events = new CopyOnWriteArrayList<>();
@@ -54,7 +56,7 @@ class BufferEventRegressionTest {
      */
     @Test
     void aThrowingOutputBufferCallbackDoesNotEscapeTheLoop() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             bev.output().addCallback((buf, before, added, deleted) -> {
                 if (deleted > 0) {
@@ -77,7 +79,7 @@ class BufferEventRegressionTest {
      */
     @Test
     void aStaleResolutionDoesNotHijackALaterConnectHostname() throws Exception {
-        try (PeerServer first = PeerServer.echo(); PeerServer second = PeerServer.echo()) {
+        try (LoopbackPeer first = LoopbackPeer.start(PeerBehavior.echo()); LoopbackPeer second = LoopbackPeer.start(PeerBehavior.echo())) {
             Map<String, CompletableFuture<List<InetAddress>>> lookups = new ConcurrentHashMap<>();
             HostResolver resolver = host -> lookups.computeIfAbsent(host, h -> new CompletableFuture<>());
             try (EventBase base = EventBase.builder().resolver(resolver).build()) {
@@ -114,7 +116,7 @@ class BufferEventRegressionTest {
      */
     @Test
     void anUnsupportedAddressIsRejectedAndLeavesTheBufferEventUsable() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.create()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             Throwable first = catchThrowable(() -> bev.connect(UnixDomainSocketAddress.of("/tmp/review-no-such.sock")));
             assertThat(first).isInstanceOf(IllegalArgumentException.class);

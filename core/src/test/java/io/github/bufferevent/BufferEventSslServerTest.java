@@ -3,6 +3,7 @@ package io.github.bufferevent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.bufferevent.test.LoopbackPeer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -286,7 +287,7 @@ class BufferEventSslServerTest {
     void sessionResumption() throws Exception {
         AtomicInteger checks = new AtomicInteger();
         SSLContext clientCtx = pki.clientContextCountingServerChecks(checks);
-        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase("tls-resume")) {
+        try (LoopbackPeer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase("tls-resume")) {
             for (int round = 1; round <= 2; round++) {
                 BufferEvent c = client(base, clientCtx, peer.address().getPort());
                 TlsRecorder rec = TlsRecorder.on(c);
@@ -305,7 +306,7 @@ class BufferEventSslServerTest {
     /** OPEN: the caller set the engine's mode; the bufferevent counts as connected with its transport and the engine handshakes on the first data. */
     @Test
     void openEngineIsConnectedAtOnce() throws Exception {
-        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase("tls-open")) {
+        try (LoopbackPeer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase("tls-open")) {
             SSLEngine engine = TestPki.clientEngine(pki.clientContext(), TestPki.HOST, peer.address().getPort());
             BufferEvent c = BufferEvent.sslSocket(base, null, engine, BevSslState.OPEN, BevOption.CLOSE_ON_FREE, BevOption.THREADSAFE);
             TlsRecorder rec = TlsRecorder.on(c);

@@ -3,6 +3,9 @@ package io.github.bufferevent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -45,7 +48,7 @@ class BufferEventSslTest {
 
     @Test
     void handshakeThenEchoWithAJdkServer() throws Exception {
-        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
+        try (LoopbackPeer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
             BufferEvent bev = client(base, pki.clientContext(), TestPki.HOST, peer.address().getPort());
             TlsRecorder rec = TlsRecorder.on(bev);
             bev.write("written before the handshake\n".getBytes(StandardCharsets.UTF_8));
@@ -69,7 +72,7 @@ class BufferEventSslTest {
 
     @Test
     void untrustedCertificateIsAnErrorWithTheSslException() throws Exception {
-        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
+        try (LoopbackPeer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
             BufferEvent bev = client(base, pki.clientContextTrustingOtherCa(), TestPki.HOST, peer.address().getPort());
             TlsRecorder rec = TlsRecorder.on(bev);
             bev.connect(peer.address());
@@ -86,7 +89,7 @@ class BufferEventSslTest {
 
     @Test
     void hostNameMismatchIsAnError() throws Exception {
-        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
+        try (LoopbackPeer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
             // The certificate is for localhost; the engine expects another name.
             BufferEvent bev = client(base, pki.clientContext(), "not-the-server.example", peer.address().getPort());
             TlsRecorder rec = TlsRecorder.on(bev);
@@ -101,7 +104,7 @@ class BufferEventSslTest {
 
     @Test
     void mutualTlsWithoutAClientCertificateFailsAndWithOneWorks() throws Exception {
-        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), true); EventBase base = startBase()) {
+        try (LoopbackPeer peer = TlsPeerServer.echo(pki.serverContext(), true); EventBase base = startBase()) {
             BufferEvent without = client(base, pki.clientContext(), TestPki.HOST, peer.address().getPort());
             TlsRecorder rec1 = TlsRecorder.on(without);
             without.connect(peer.address());
@@ -139,7 +142,7 @@ class BufferEventSslTest {
                 serverDigest.complete(md.digest());
             }
         };
-        try (PeerServer peer = TlsPeerServer.start(pki.serverContext(), false, echoAndHash); EventBase base = startBase()) {
+        try (LoopbackPeer peer = TlsPeerServer.start(pki.serverContext(), false, echoAndHash); EventBase base = startBase()) {
             MessageDigest sent = MessageDigest.getInstance("SHA-256");
             MessageDigest echoed = MessageDigest.getInstance("SHA-256");
             AtomicLong written = new AtomicLong();
@@ -196,7 +199,7 @@ class BufferEventSslTest {
     @Test
     void finishedDeliversEverythingThenCloses() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        try (PeerServer peer = TlsPeerServer.start(pki.serverContext(), false, s -> {
+        try (LoopbackPeer peer = TlsPeerServer.start(pki.serverContext(), false, s -> {
             try (s) {
                 received.complete(s.getInputStream().readAllBytes());
             }
@@ -220,7 +223,7 @@ class BufferEventSslTest {
     @Test
     void dirtyCloseByThePeerIsAnErrorUnlessAllowed() throws Exception {
         for (boolean allow : new boolean[] {false, true}) {
-            try (PeerServer peer = PeerServer.start(plain -> closeWithoutCloseNotify(plain, "last words\n"));
+            try (LoopbackPeer peer = LoopbackPeer.start((plain, in, out) -> closeWithoutCloseNotify(plain, "last words\n"));
                     EventBase base = startBase()) {
                 BufferEvent bev = client(base, pki.clientContext(), TestPki.HOST, peer.address().getPort());
                 bev.setAllowDirtyShutdown(allow);
@@ -243,7 +246,7 @@ class BufferEventSslTest {
 
     @Test
     void sslFilterOverAConnectedSocketBufferevent() throws Exception {
-        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
+        try (LoopbackPeer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
             BufferEvent socket = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE, BevOption.THREADSAFE);
             CompletableFuture<Void> connected = new CompletableFuture<>();
             socket.setCallbacks(null, null, (b, what) -> {
@@ -273,7 +276,7 @@ class BufferEventSslTest {
     void readHighWatermarkHoldsTheInput() throws Exception {
         byte[] data = new byte[1024 * 1024];
         new Random(11).nextBytes(data);
-        try (PeerServer peer = TlsPeerServer.start(pki.serverContext(), false, s -> {
+        try (LoopbackPeer peer = TlsPeerServer.start(pki.serverContext(), false, s -> {
             try (s) {
                 s.getOutputStream().write(data);
                 s.getInputStream().read(); // until the client closes
@@ -304,7 +307,7 @@ class BufferEventSslTest {
     void writesFromOtherThreads() throws Exception {
         int threads = 4;
         int lines = 500;
-        try (PeerServer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
+        try (LoopbackPeer peer = TlsPeerServer.echo(pki.serverContext(), false); EventBase base = startBase()) {
             BufferEvent bev = client(base, pki.clientContext(), TestPki.HOST, peer.address().getPort());
             TlsRecorder rec = TlsRecorder.on(bev);
             bev.connect(peer.address());
@@ -337,7 +340,7 @@ class BufferEventSslTest {
     /** A peer that accepts TCP but never speaks TLS: the handshake times out as TIMEOUT|WRITING (the write timeout). */
     @Test
     void handshakeTimeoutIsTimeoutWriting() throws Exception {
-        try (PeerServer silent = PeerServer.start(s -> s.getInputStream().readAllBytes()); EventBase base = startBase()) {
+        try (LoopbackPeer silent = LoopbackPeer.start(PeerBehavior.silent()); EventBase base = startBase()) {
             BufferEvent bev = client(base, pki.clientContext(), TestPki.HOST, silent.port());
             bev.setTimeouts(null, Duration.ofMillis(400));
             TlsRecorder rec = TlsRecorder.on(bev);
@@ -355,7 +358,7 @@ class BufferEventSslTest {
     @Test
     void connectRefusedIsAnErrorWithTheSocketCause() throws Exception {
         try (EventBase base = startBase()) {
-            int port = PeerServer.closedPort();
+            int port = LoopbackPeer.closedPort();
             BufferEvent bev = client(base, pki.clientContext(), TestPki.HOST, port);
             TlsRecorder rec = TlsRecorder.on(bev);
             bev.connect(new InetSocketAddress("127.0.0.1", port));
@@ -384,7 +387,7 @@ class BufferEventSslTest {
     }
 
     /** Server side of a JDK TLS session over {@code plain}: sends {@code words}, then a TCP FIN without close_notify. */
-    private void closeWithoutCloseNotify(Socket plain, String words) throws Exception {
+    private void closeWithoutCloseNotify(Socket plain, String words) throws IOException {
         SSLSocket s = (SSLSocket) pki.serverContext().getSocketFactory().createSocket(plain, null, plain.getPort(), false);
         s.setUseClientMode(false);
         s.startHandshake();

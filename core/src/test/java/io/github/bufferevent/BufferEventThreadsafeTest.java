@@ -3,6 +3,8 @@ package io.github.bufferevent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +30,7 @@ class BufferEventThreadsafeTest {
     @Test
     void concurrentWritesArriveWholeAndInPerThreadOrder() throws Exception {
         CompletableFuture<List<String>> lines = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s; BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))) {
                 List<String> all = new ArrayList<>();
                 String line;
@@ -74,7 +76,7 @@ class BufferEventThreadsafeTest {
 
     @Test
     void everyMethodWorksFromAForeignThreadWithThreadsafe() throws Exception {
-        try (PeerServer server = PeerServer.echo(); EventBase base = EventBase.builder().daemon(true).build().start()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.echo()); EventBase base = EventBase.builder().daemon(true).build().start()) {
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE);
             StringBuilder echoed = new StringBuilder();
             CountDownLatch gotAll = new CountDownLatch(1);
@@ -105,7 +107,7 @@ class BufferEventThreadsafeTest {
 
     @Test
     void freeFromAForeignThreadStopsCallbacks() throws Exception {
-        try (PeerServer server = PeerServer.start(s -> {
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 byte[] chunk = new byte[1024];
                 while (true) {
@@ -139,8 +141,8 @@ class BufferEventThreadsafeTest {
     @Test
     void gracefulShutdownDrainsPendingOutputBeforeTheLoopEnds() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        byte[] data = PeerServer.pattern(4 << 20);
-        try (PeerServer server = PeerServer.start(s -> {
+        byte[] data = TestBytes.pattern(4 << 20);
+        try (LoopbackPeer server = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 // A slow reader: the output is still pending when shutdown starts.
                 java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();

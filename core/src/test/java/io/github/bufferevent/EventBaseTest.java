@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -357,7 +359,7 @@ class EventBaseTest {
     void loopBreakRunsNoWriteCallbackAndTheNextLoopWritesWhatWasQueued() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
         byte[] hello = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        try (PeerServer server = PeerServer.readingAll(received)) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received))) {
             EventBase base = newBase();
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.CLOSE_ON_FREE);
             List<String> ran = new ArrayList<>();

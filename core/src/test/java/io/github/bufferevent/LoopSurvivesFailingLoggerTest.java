@@ -3,6 +3,8 @@ package io.github.bufferevent;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -70,7 +72,7 @@ class LoopSurvivesFailingLoggerTest {
         base.once(Duration.ZERO, () -> {
             throw new IllegalStateException("timer boom (expected by the test)");
         });
-        try (PeerServer peer = PeerServer.sending("hello".getBytes(StandardCharsets.US_ASCII))) {
+        try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.sending("hello".getBytes(StandardCharsets.US_ASCII)))) {
             CountDownLatch read = new CountDownLatch(1);
             BufferEvent bev = BufferEvent.socket(base, null, BevOption.THREADSAFE, BevOption.CLOSE_ON_FREE);
             bev.setCallbacks(b -> {

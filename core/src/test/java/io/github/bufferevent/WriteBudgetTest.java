@@ -3,6 +3,7 @@ package io.github.bufferevent;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.bufferevent.test.LoopbackPeer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class WriteBudgetTest {
         };
         long goal = 64L * 1024 * 1024;
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        try (PeerServer sink = PeerServer.start(s -> {
+        try (LoopbackPeer sink = LoopbackPeer.start((s, in, out) -> {
             try (s) {
                 byte[] buf = new byte[256 * 1024];
                 long n = 0;

@@ -2,6 +2,8 @@ package io.github.bufferevent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.List;
@@ -24,7 +26,7 @@ class WriteRefillTest {
     void theWriteCallbackRunsWhenAWriteLeavesTheOutputAtTheLowWatermark() throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
         List<Long> seen = new CopyOnWriteArrayList<>();
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BufferEvent bev = writer(server, base);
             bev.setCallbacks(null, b -> {
                 seen.add(b.output().length());
@@ -63,7 +65,7 @@ class WriteRefillTest {
     /** Writes 100,000 bytes; the first write callback records the output left, frees and breaks. Returns what the peer read. */
     private static byte[] freeInTheFirstWriteCallback(List<Long> seen, BevOption... extra) throws Exception {
         CompletableFuture<byte[]> received = new CompletableFuture<>();
-        try (PeerServer server = PeerServer.readingAll(received); EventBase base = EventBase.create()) {
+        try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.readingAll(received)); EventBase base = EventBase.create()) {
             BufferEvent bev = writer(server, base, extra);
             bev.setCallbacks(null, b -> {
                 seen.add(b.output().length());
@@ -77,7 +79,7 @@ class WriteRefillTest {
     }
 
     /** A bufferevent on a socket whose send buffer takes every write whole: 60,000-byte writes, write low watermark 50,000. */
-    private static BufferEvent writer(PeerServer server, EventBase base, BevOption... extra) throws Exception {
+    private static BufferEvent writer(LoopbackPeer server, EventBase base, BevOption... extra) throws Exception {
         SocketChannel ch = SocketChannel.open();
         ch.setOption(StandardSocketOptions.SO_SNDBUF, 4 * 1024 * 1024);
         ch.connect(server.address());

@@ -8,6 +8,9 @@ import static org.awaitility.Awaitility.await;
 import io.github.bufferevent.EolStyle;
 import io.github.bufferevent.EvBuffer;
 import io.github.bufferevent.EventBase;
+import io.github.bufferevent.TestBytes;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -76,7 +79,7 @@ class BufferEventClientExchangeTest {
 
     @Test
     void pipelinedExchangesFromManyThreadsEachGetTheirOwnReply() throws Exception {
-        TestPeer echo = closeLater(TestPeer.lineEcho());
+        LoopbackPeer echo = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         BufferEventClient client = started(lineClient(echo.port()));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         int threads = 8;
@@ -106,7 +109,7 @@ class BufferEventClientExchangeTest {
     @Test
     void aReplyTimeoutFailsThatExchangeAndItsLateReplyIsNotGivenToTheNextCaller() throws Exception {
         CountDownLatch answerFirst = new CountDownLatch(1);
-        TestPeer slowFirst = closeLater(TestPeer.start((s, in, out) -> {
+        LoopbackPeer slowFirst = closeLater(LoopbackPeer.start((s, in, out) -> {
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
             String line;
             boolean first = true;
@@ -119,7 +122,7 @@ class BufferEventClientExchangeTest {
                         return;
                     }
                 }
-                out.write(TestPeer.ascii(line + "\r\n"));
+                out.write(TestBytes.ascii(line + "\r\n"));
                 out.flush();
             }
         }));
@@ -134,7 +137,7 @@ class BufferEventClientExchangeTest {
 
     @Test
     void aLostConnectionFailsWhatIsInFlightAndWhatWaitsIsSentAfterTheReconnect() throws Exception {
-        TestPeer silent = closeLater(TestPeer.silent());
+        LoopbackPeer silent = closeLater(LoopbackPeer.start(PeerBehavior.silent()));
         List<String> events = new CopyOnWriteArrayList<>();
         BufferEventClient client = started(lineClient(silent.port()).replyTimeout(Duration.ofSeconds(30))
                 .handler(new BufferEventClientHandler() {
@@ -145,7 +148,7 @@ class BufferEventClientExchangeTest {
                 }));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         CompletableFuture<String> inFlight = client.exchange("never answered");
-        await().atMost(Duration.ofSeconds(5)).until(() -> silent.accepted.get() == 1 && client.bufferedOutput() == 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> silent.accepted() == 1 && client.bufferedOutput() == 0);
         silent.stop();
         assertThat(failure(inFlight)).isInstanceOf(DisconnectedException.class).hasMessageContaining("in flight");
         await().atMost(Duration.ofSeconds(5)).until(() -> !client.isConnected());
@@ -159,20 +162,20 @@ class BufferEventClientExchangeTest {
 
     @Test
     void withRejectPolicyCallsWhileDisconnectedFailAtOnce() throws Exception {
-        BufferEventClient client = started(lineClient(TestPeer.closedPort()).pendingWhileDisconnected(BufferEventClient.PendingPolicy.REJECT));
+        BufferEventClient client = started(lineClient(LoopbackPeer.closedPort()).pendingWhileDisconnected(BufferEventClient.PendingPolicy.REJECT));
         assertThat(failure(client.exchange("x"))).isInstanceOf(ExchangeRejectedException.class)
                 .hasMessageContaining("pending-while-disconnected=reject");
-        assertThatThrownBy(() -> client.write(TestPeer.ascii("x"))).isInstanceOf(ExchangeRejectedException.class);
+        assertThatThrownBy(() -> client.write(TestBytes.ascii("x"))).isInstanceOf(ExchangeRejectedException.class);
     }
 
     /** A line peer that answers "big" with {@code bigReply} bytes and echoes anything else. */
-    private TestPeer bloated(int bigReply) throws IOException {
-        return closeLater(TestPeer.start((s, in, out) -> {
+    private LoopbackPeer bloated(int bigReply) throws IOException {
+        return closeLater(LoopbackPeer.start((s, in, out) -> {
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
             String line;
             while ((line = r.readLine()) != null) {
                 String reply = line.equals("big") ? "x".repeat(bigReply) : line;
-                out.write(TestPeer.ascii(reply + "\r\n"));
+                out.write(TestBytes.ascii(reply + "\r\n"));
                 out.flush();
             }
         }));
@@ -180,32 +183,32 @@ class BufferEventClientExchangeTest {
 
     @Test
     void aReplyOverTheLimitFailsWithFrameTooLongAndTheClientReconnects() throws Exception {
-        TestPeer bloated = bloated(5000);
+        LoopbackPeer bloated = bloated(5000);
         BufferEventClient client = started(lineClient(bloated.port()));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         assertThat(failure(client.exchange("big"))).asInstanceOf(InstanceOfAssertFactories.throwable(FrameTooLongException.class))
                 .hasMessageStartingWith("reply frame of 5000 bytes is over the limit of 1024 bytes")
                 .extracting(FrameTooLongException::direction).isEqualTo(FrameTooLongException.Direction.REPLY);
-        await().atMost(Duration.ofSeconds(10)).until(() -> bloated.accepted.get() == 2 && client.isConnected());
+        await().atMost(Duration.ofSeconds(10)).until(() -> bloated.accepted() == 2 && client.isConnected());
         assertThat(client.exchange("small").get(10, SECONDS)).isEqualTo("small");
     }
 
     @Test
     void aRequestOverTheLimitFailsAsTheRequestsFaultAndTheConnectionStays() throws Exception {
-        TestPeer echo = closeLater(TestPeer.lineEcho());
+        LoopbackPeer echo = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         BufferEventClient client = started(lineClient(echo.port()));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         assertThat(failure(client.exchange("x".repeat(2000)))).asInstanceOf(InstanceOfAssertFactories.throwable(FrameTooLongException.class))
                 .hasMessage("request frame of 2000 bytes is over the limit of 1024 bytes (framing max-frame-length); nothing was sent")
                 .extracting(FrameTooLongException::direction).isEqualTo(FrameTooLongException.Direction.REQUEST);
         assertThat(client.exchange("after").get(10, SECONDS)).isEqualTo("after");
-        assertThat(echo.accepted.get()).isEqualTo(1);
+        assertThat(echo.accepted()).isEqualTo(1);
     }
 
     /** A framing of one's own that throws without saying which way: the client says, from where it caught it. */
     @Test
     void aFramingThatDoesNotSayWhichWayHasTheClientSayIt() throws Exception {
-        TestPeer bloated = bloated(500);
+        LoopbackPeer bloated = bloated(500);
         Framing lines = Framing.line(EolStyle.CRLF, 1 << 20);
         Framing unsaid = new Framing() {
             @Override
@@ -237,7 +240,7 @@ class BufferEventClientExchangeTest {
 
     @Test
     void maxInFlightRefusesAtOnceAndFreesSlotsAsRepliesCome() throws Exception {
-        TestPeer silent = closeLater(TestPeer.silent());
+        LoopbackPeer silent = closeLater(LoopbackPeer.start(PeerBehavior.silent()));
         BufferEventClient client = started(lineClient(silent.port()).maxInFlight(3).replyTimeout(Duration.ofMillis(500)));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         List<CompletableFuture<String>> three = List.of(client.exchange("1"), client.exchange("2"), client.exchange("3"));
@@ -251,7 +254,7 @@ class BufferEventClientExchangeTest {
 
     @Test
     void closingFailsWhatWaitsAndRefusesWhatComesAfter() throws Exception {
-        BufferEventClient client = started(lineClient(TestPeer.closedPort()));
+        BufferEventClient client = started(lineClient(LoopbackPeer.closedPort()));
         CompletableFuture<String> waiting = client.exchange("never sent");
         client.close();
         assertThat(failure(waiting)).isInstanceOf(ExchangeRejectedException.class).hasMessageContaining("closed");
@@ -261,7 +264,7 @@ class BufferEventClientExchangeTest {
 
     @Test
     void closingTheBaseFailsExchangesInFlightInsteadOfLeavingThemHanging() throws Exception {
-        TestPeer silent = closeLater(TestPeer.silent());
+        LoopbackPeer silent = closeLater(LoopbackPeer.start(PeerBehavior.silent()));
         BufferEventClient client = started(lineClient(silent.port()).replyTimeout(Duration.ofMinutes(5)));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         CompletableFuture<String> inFlight = client.exchange("x");
@@ -273,7 +276,7 @@ class BufferEventClientExchangeTest {
 
     @Test
     void waitingForAReplyOnTheLoopThreadIsRefused() throws Exception {
-        TestPeer echo = closeLater(TestPeer.lineEcho());
+        LoopbackPeer echo = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         BufferEventClient client = started(lineClient(echo.port()));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         CompletableFuture<Throwable> seen = new CompletableFuture<>();
@@ -290,8 +293,8 @@ class BufferEventClientExchangeTest {
 
     @Test
     void framesNobodyWaitsForGoToOnFrame() throws Exception {
-        TestPeer pusher = closeLater(TestPeer.start((s, in, out) -> {
-            out.write(TestPeer.ascii("hello from the server\r\n"));
+        LoopbackPeer pusher = closeLater(LoopbackPeer.start((s, in, out) -> {
+            out.write(TestBytes.ascii("hello from the server\r\n"));
             out.flush();
             in.read();
         }));
@@ -307,7 +310,7 @@ class BufferEventClientExchangeTest {
 
     @Test
     void aFrameHoldingItsOwnDelimiterIsRefusedAndTheLineStaysInStep() throws Exception {
-        TestPeer echo = closeLater(TestPeer.lineEcho());
+        LoopbackPeer echo = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         BufferEventClient client = started(lineClient(echo.port()));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         assertThat(failure(client.exchange("evil\r\nINJECTED-LINE"))).isInstanceOf(IllegalArgumentException.class);
@@ -318,7 +321,7 @@ class BufferEventClientExchangeTest {
 
     @Test
     void aPoolSpreadsExchangesOverItsConnections() throws Exception {
-        TestPeer echo = closeLater(TestPeer.lineEcho());
+        LoopbackPeer echo = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         BufferEventClient client = started(lineClient(echo.port()).poolSize(4));
         await().atMost(Duration.ofSeconds(10)).until(() -> client.connectedConnections() == 4);
         List<CompletableFuture<String>> replies = new ArrayList<>();
@@ -328,14 +331,14 @@ class BufferEventClientExchangeTest {
         for (int i = 0; i < 400; i++) {
             assertThat(replies.get(i).get(10, SECONDS)).isEqualTo("r" + i);
         }
-        assertThat(echo.accepted.get()).isEqualTo(4);
+        assertThat(echo.accepted()).isEqualTo(4);
         assertThat(client.connections()).extracting(BufferEventClient.ConnectionInfo::state).containsOnly("CONNECTED");
     }
 
     @Test
     void failsOverToTheNextAddressAndFailsBackWhenTheFirstAnswersAgain() throws Exception {
-        TestPeer backup = closeLater(TestPeer.lineEcho());
-        TestPeer primary = closeLater(TestPeer.lineEcho());
+        LoopbackPeer backup = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
+        LoopbackPeer primary = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         primary.stop();
         BufferEventClient client = started(lineClient(primary.port()).addresses(List.of(
                 InetSocketAddress.createUnresolved("127.0.0.1", primary.port()),
@@ -347,12 +350,12 @@ class BufferEventClientExchangeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> client.isConnected()
                 && client.connections().get(0).target().endsWith(":" + primary.port()));
         assertThat(client.exchange("via primary").get(10, SECONDS)).isEqualTo("via primary");
-        assertThat(primary.accepted.get()).isGreaterThanOrEqualTo(1);
+        assertThat(primary.accepted()).isGreaterThanOrEqualTo(1);
     }
 
     @Test
     void respFramingAgainstARespPeer() throws Exception {
-        TestPeer redis = closeLater(TestPeer.start(new RespPeer()));
+        LoopbackPeer redis = closeLater(LoopbackPeer.start(new RespPeer()));
         BufferEventClient client = started(BufferEventClient.builder(base, "redis").address("127.0.0.1", redis.port())
                 .framing(new RespFraming(1 << 20)));
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();

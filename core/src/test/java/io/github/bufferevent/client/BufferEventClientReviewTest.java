@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.bufferevent.EolStyle;
 import io.github.bufferevent.EventBase;
+import io.github.bufferevent.TestBytes;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -60,8 +63,8 @@ class BufferEventClientReviewTest {
     }
 
     /** Echoes lines in order; a line "slow" is answered after 1.5 s. */
-    private static TestPeer slowEcho() throws Exception {
-        return TestPeer.start((s, in, out) -> {
+    private static LoopbackPeer slowEcho() throws Exception {
+        return LoopbackPeer.start((s, in, out) -> {
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
             String line;
             while ((line = r.readLine()) != null) {
@@ -72,7 +75,7 @@ class BufferEventClientReviewTest {
                         return;
                     }
                 }
-                out.write(TestPeer.ascii(line + "\n"));
+                out.write(TestBytes.ascii(line + "\n"));
                 out.flush();
             }
         });
@@ -80,7 +83,7 @@ class BufferEventClientReviewTest {
 
     @Test
     void closingTheBaseWhileNoConnectionIsUpFailsWhatWaits() throws Exception {
-        BufferEventClient client = closeLater(lines(TestPeer.closedPort())
+        BufferEventClient client = closeLater(lines(LoopbackPeer.closedPort())
                 .reconnect(true, Duration.ofSeconds(10), Duration.ofSeconds(10), 2.0, 0.0).replyTimeout(Duration.ofMinutes(1)).build());
         client.connect();
         await().atMost(Duration.ofSeconds(5)).until(() -> client.state() == BufferEventClient.State.BACKOFF);
@@ -95,9 +98,9 @@ class BufferEventClientReviewTest {
 
     @Test
     void failbackHappensDespiteATimedOutExchangeAndCountsOneConnection() throws Exception {
-        TestPeer primary = closeLater(TestPeer.lineEcho());
+        LoopbackPeer primary = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         primary.stop();
-        TestPeer deaf = closeLater(TestPeer.silent()); // the secondary accepts and never answers
+        LoopbackPeer deaf = closeLater(LoopbackPeer.start(PeerBehavior.silent())); // the secondary accepts and never answers
         BufferEventClient client = closeLater(lines(primary.port()).replyTimeout(Duration.ofMillis(300)).addresses(List.of(
                 InetSocketAddress.createUnresolved("127.0.0.1", primary.port()),
                 InetSocketAddress.createUnresolved("127.0.0.1", deaf.port()))).build());
@@ -114,7 +117,7 @@ class BufferEventClientReviewTest {
 
     @Test
     void aRetryFromATimeoutContinuationNeitherBreaksTheScanNorMultipliesTimers() throws Exception {
-        TestPeer peer = closeLater(slowEcho());
+        LoopbackPeer peer = closeLater(slowEcho());
         BufferEventClient client = closeLater(lines(peer.port()).replyTimeout(Duration.ofMillis(200)).build());
         client.connect();
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
@@ -148,7 +151,7 @@ class BufferEventClientReviewTest {
 
     @Test
     void aFrameRefusedAfterCrossingTheHighMarkLeavesTheClientWritable() throws Exception {
-        TestPeer peer = closeLater(TestPeer.lineEcho());
+        LoopbackPeer peer = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         BufferEventClient client = closeLater(lines(peer.port()).writeBufferWaterMarks(1024, 4096)
                 .framing(Framing.line(EolStyle.LF, 1000)).build());
         client.connect();
@@ -161,19 +164,19 @@ class BufferEventClientReviewTest {
 
     @Test
     void aBufferEventFreedByUserCodeIsALostConnectionThatReconnects() throws Exception {
-        TestPeer peer = closeLater(TestPeer.lineEcho());
+        LoopbackPeer peer = closeLater(LoopbackPeer.start(PeerBehavior.echo()));
         BufferEventClient client = closeLater(lines(peer.port()).build());
         client.connect();
         assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
         client.bufferEvent().free();
-        await().atMost(Duration.ofSeconds(10)).until(() -> peer.accepted.get() == 2 && client.isConnected());
+        await().atMost(Duration.ofSeconds(10)).until(() -> peer.accepted() == 2 && client.isConnected());
         assertThat(client.exchange("after").get(10, SECONDS)).isEqualTo("after");
     }
 
     @Test
     void aCallFromALoopContinuationDoesNotJumpAheadOfOlderPendingCalls() throws Exception {
         List<String> wire = new CopyOnWriteArrayList<>();
-        TestPeer recorder = closeLater(TestPeer.start((s, in, out) -> {
+        LoopbackPeer recorder = closeLater(LoopbackPeer.start((s, in, out) -> {
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
             String line;
             while ((line = r.readLine()) != null) {
@@ -193,7 +196,7 @@ class BufferEventClientReviewTest {
 
     @Test
     void aFrameTheFramingRefusesFailsAtOnceEvenWhileDisconnected() throws Exception {
-        BufferEventClient client = closeLater(lines(TestPeer.closedPort()).replyTimeout(Duration.ofMinutes(1)).build());
+        BufferEventClient client = closeLater(lines(LoopbackPeer.closedPort()).replyTimeout(Duration.ofMinutes(1)).build());
         client.connect();
         CompletableFuture<String> evil = client.exchange("evil\nINJECTED");
         assertThat(evil).isCompletedExceptionally(); // not after a minute in the pending queue

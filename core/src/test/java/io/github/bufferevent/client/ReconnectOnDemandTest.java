@@ -8,6 +8,8 @@ import io.github.bufferevent.BufferEventFactory;
 import io.github.bufferevent.EolStyle;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.Instrumentation;
+import io.github.bufferevent.test.LoopbackPeer;
+import io.github.bufferevent.test.PeerBehavior;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +48,7 @@ class ReconnectOnDemandTest {
     }
 
     /** Backoff from {@code initial} times {@code multiplier} per failed attempt, up to 30 s. */
-    private BufferEventClient client(TestPeer peer, boolean onDemand, Duration initial, double multiplier) {
+    private BufferEventClient client(LoopbackPeer peer, boolean onDemand, Duration initial, double multiplier) {
         return BufferEventClient.builder(base, "kv").factory(factory).address("127.0.0.1", peer.port())
                 .framing(Framing.line(EolStyle.LF, 1024))
                 .reconnect(true, initial, Duration.ofSeconds(30), multiplier, 0.0)
@@ -54,14 +56,14 @@ class ReconnectOnDemandTest {
     }
 
     /** The peer holds the connection (connected is seen before the peer's accept returns; stop() resets only what it holds). */
-    private static void awaitAccepted(TestPeer peer) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> peer.accepted.get() >= 1);
+    private static void awaitAccepted(LoopbackPeer peer) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> peer.accepted() >= 1);
     }
 
     /** The server is back long before the backoff ends: the first request brings the client back. */
     @Test
     void aRequestDuringALongBackoffReconnectsAtOnce() throws Exception {
-        try (TestPeer peer = TestPeer.lineEcho(); BufferEventClient client = client(peer, true, Duration.ofMillis(200), 100.0)) {
+        try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo()); BufferEventClient client = client(peer, true, Duration.ofMillis(200), 100.0)) {
             client.connect();
             assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
             awaitAccepted(peer);
@@ -78,7 +80,7 @@ class ReconnectOnDemandTest {
 
     @Test
     void withoutOnDemandTheClientWaitsTheBackoffOut() throws Exception {
-        try (TestPeer peer = TestPeer.lineEcho(); BufferEventClient client = client(peer, false, Duration.ofMillis(200), 100.0)) {
+        try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo()); BufferEventClient client = client(peer, false, Duration.ofMillis(200), 100.0)) {
             client.connect();
             assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
             awaitAccepted(peer);
@@ -95,7 +97,7 @@ class ReconnectOnDemandTest {
     /** A flood of requests while the server stays down starts attempts at most once per initial backoff. */
     @Test
     void demandIsRateBoundedByTheInitialBackoff() throws Exception {
-        try (TestPeer peer = TestPeer.lineEcho(); BufferEventClient client = client(peer, true, Duration.ofMillis(300), 2.0)) {
+        try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo()); BufferEventClient client = client(peer, true, Duration.ofMillis(300), 2.0)) {
             client.connect();
             assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
             awaitAccepted(peer);

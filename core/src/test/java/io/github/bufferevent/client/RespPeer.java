@@ -1,5 +1,6 @@
 package io.github.bufferevent.client;
 
+import io.github.bufferevent.test.PeerBehavior;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A RESP2 test peer answering a few Redis commands (PING, ECHO, SET, GET, INCR) the way Redis
  * does, one reply per command in order; anything else gets {@code -ERR unknown command}.
  */
-final class RespPeer implements TestPeer.Conversation {
+final class RespPeer implements PeerBehavior {
 
     private final Map<String, String> data = new ConcurrentHashMap<>();
 

@@ -3,16 +3,18 @@ package io.github.bufferevent.test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.bufferevent.BevEvent;
+import io.github.bufferevent.EolStyle;
 import io.github.bufferevent.EventBase;
 import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.client.BufferEventClientHandler;
+import io.github.bufferevent.client.Framing;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** What a real client sees of a closing and a resetting server: EOF, and an error. */
+/** What a real client sees of the loopback servers: its exchanges answered, and a closing and a resetting server as EOF and an error. */
 class LoopbackServerClientTest {
 
     private final EventBase base = EventBase.builder().threadName("loopback-client-test").daemon(true).build().start();
@@ -40,6 +42,16 @@ class LoopbackServerClientTest {
                 .reconnect(false, Duration.ofMillis(100), Duration.ofSeconds(1), 2.0, 0.0).build()) {
             client.connect();
             return lost.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @LoopbackServer(LoopbackServer.Kind.LINE_ECHO)
+    void aRealClientExchangesWithIt(LoopbackPeer server) throws Exception {
+        try (BufferEventClient client = BufferEventClient.builder(base, "echo").address(server.host(), server.port())
+                .framing(Framing.line(EolStyle.CRLF, 1024)).build()) {
+            client.connect();
+            assertThat(client.exchange("hello").get(10, TimeUnit.SECONDS)).isEqualTo("hello");
         }
     }
 

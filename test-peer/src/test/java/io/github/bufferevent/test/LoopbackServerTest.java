@@ -3,10 +3,6 @@ package io.github.bufferevent.test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.bufferevent.EolStyle;
-import io.github.bufferevent.EventBase;
-import io.github.bufferevent.client.BufferEventClient;
-import io.github.bufferevent.client.Framing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,13 +13,12 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Each behaviour of {@link LoopbackServer}, seen from a plain blocking socket (and once from a real client). */
+/** Each behaviour of {@link LoopbackServer}, seen from a plain blocking socket (a real client: {@code LoopbackServerClientTest} in bufferevent-test). */
 @LoopbackServer(LoopbackServer.Kind.LINE_ECHO)
 class LoopbackServerTest {
 
@@ -36,16 +31,6 @@ class LoopbackServerTest {
             assertThat(readExactly(s, 9)).isEqualTo("one\r\ntwo\n");
             server.awaitReceived("part", WAIT);
             assertThat(server.receivedText()).isEqualTo("one\r\ntwo\npart");
-        }
-    }
-
-    @Test
-    void aRealClientExchangesWithIt(LoopbackPeer server) throws Exception {
-        EventBase base = EventBase.builder().threadName("loopback-test").build().start();
-        try (base; BufferEventClient client = BufferEventClient.builder(base, "echo").address(server.host(), server.port())
-                .framing(Framing.line(EolStyle.CRLF, 1024)).build()) {
-            client.connect();
-            assertThat(client.exchange("hello").get(10, TimeUnit.SECONDS)).isEqualTo("hello");
         }
     }
 

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -109,6 +110,28 @@ public interface PeerBehavior {
                 }
             }
         };
+    }
+
+    /**
+     * Sends {@code data} as soon as the connection is accepted, then closes it (a FIN: the client
+     * reads the data, then EOF), without reading.
+     */
+    static PeerBehavior sending(byte[] data) {
+        byte[] copy = data.clone();
+        return named("sending(" + copy.length + " bytes)", (socket, in, out) -> {
+            out.write(copy);
+            out.flush();
+        });
+    }
+
+    /**
+     * Reads everything until the client closes (EOF), completes {@code received} with it, then
+     * closes: for a test that checks all a client sent, and only once it finished. (A second
+     * connection's bytes do not complete it again.)
+     */
+    static PeerBehavior readingAll(CompletableFuture<byte[]> received) {
+        Objects.requireNonNull(received, "received");
+        return named("readingAll", (socket, in, out) -> received.complete(in.readAllBytes()));
     }
 
     /** Accepts, reads and records everything, never answers: the peer that hangs (for reply timeouts). */

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.net.ServerSocketFactory;
 
 /**
  * A real TCP server on the loopback interface for a test, with plain blocking sockets and a
@@ -42,6 +43,8 @@ public final class LoopbackPeer implements AutoCloseable {
     private final Map<Socket, Thread> threads = new ConcurrentHashMap<>();
     /** Connections {@link #stop()} resets: their thread closes them with a RST once the behaviour returns. */
     private final Set<Socket> resetting = ConcurrentHashMap.newKeySet();
+    private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    private final ServerSocketFactory sockets;
     private final int requestedPort;
     private volatile ServerSocket server;
     private volatile Thread acceptor;
@@ -50,8 +53,9 @@ public final class LoopbackPeer implements AutoCloseable {
     private int accepted; // guarded by received
     private boolean closed;
 
-    private LoopbackPeer(PeerBehavior behavior, int port) {
+    private LoopbackPeer(PeerBehavior behavior, int port, ServerSocketFactory sockets) {
         this.behavior = Objects.requireNonNull(behavior, "behavior");
+        this.sockets = Objects.requireNonNull(sockets, "sockets");
         this.requestedPort = port;
     }
 
@@ -62,9 +66,34 @@ public final class LoopbackPeer implements AutoCloseable {
 
     /** A peer on {@code port} of the loopback interface (0: an ephemeral one), accepting at once. */
     public static LoopbackPeer start(PeerBehavior behavior, int port) {
-        LoopbackPeer peer = new LoopbackPeer(behavior, port);
+        return start(behavior, port, ServerSocketFactory.getDefault());
+    }
+
+    /**
+     * A peer on an ephemeral loopback port whose listening socket {@code sockets} makes (unbound,
+     * by {@link ServerSocketFactory#createServerSocket()}): an {@code SSLServerSocketFactory} for a
+     * TLS server, say; the behaviour then reads and writes plaintext.
+     */
+    public static LoopbackPeer start(PeerBehavior behavior, ServerSocketFactory sockets) {
+        return start(behavior, 0, sockets);
+    }
+
+    private static LoopbackPeer start(PeerBehavior behavior, int port, ServerSocketFactory sockets) {
+        LoopbackPeer peer = new LoopbackPeer(behavior, port, sockets);
         peer.restart();
         return peer;
+    }
+
+    /**
+     * A port of the loopback interface with nothing listening on it (bound, then released at
+     * once): a connect to it is refused, unless something else took it meanwhile.
+     */
+    public static int closedPort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind a loopback port", e);
+        }
     }
 
     /**
@@ -90,7 +119,7 @@ public final class LoopbackPeer implements AutoCloseable {
             return;
         }
         try {
-            ServerSocket s = new ServerSocket();
+            ServerSocket s = sockets.createServerSocket();
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port != 0 ? port : requestedPort), 50);
             server = s;
@@ -214,6 +243,16 @@ public final class LoopbackPeer implements AutoCloseable {
         }
     }
 
+    /**
+     * Every exception a behaviour ended a connection with, in the order they came: the
+     * {@link IOException} of a client that went away as well as an {@link AssertionError} or a
+     * bug in a behaviour of yours. The connection just ends; a test that wants a clean run asserts
+     * this is empty.
+     */
+    public List<Throwable> failures() {
+        return List.copyOf(failures);
+    }
+
     /** Connections open now. */
     public int openConnections() {
         return (int) connections.stream().filter(c -> !c.isClosed()).count();
@@ -279,6 +318,11 @@ public final class LoopbackPeer implements AutoCloseable {
             } catch (IOException closed) {
                 return;
             }
+            try {
+                c.setTcpNoDelay(true); // a behaviour flushes what it means to send now
+            } catch (IOException alreadyGone) {
+                // the client reset it already: the behaviour will see that
+            }
             connections.add(c);
             synchronized (received) {
                 accepted++;
@@ -298,8 +342,10 @@ public final class LoopbackPeer implements AutoCloseable {
     private void serve(Socket c) {
         try {
             behavior.serve(c, new BufferedInputStream(new Recording(c.getInputStream())), c.getOutputStream());
-        } catch (IOException | RuntimeException endsTheConnection) {
-            // the client went away, the peer was stopped, or the behaviour gave up: the connection ends
+        } catch (Throwable endsTheConnection) {
+            // the client went away, the peer was stopped, or the behaviour gave up (or failed an
+            // assertion): the connection ends, and failures() tells
+            failures.add(endsTheConnection);
         } finally {
             if (resetting.remove(c)) {
                 reset(c);
