@@ -126,7 +126,7 @@ class ReconnectOnDemandTest {
      */
     @Test
     void aFloodOfRequestsWhileDownKeepsTheBackoff() throws Exception {
-        try (TestPeer peer = TestPeer.lineEcho(); BufferEventClient client = client(peer, true, Duration.ofMillis(20), 2.0)) {
+        try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo()); BufferEventClient client = client(peer, true, Duration.ofMillis(20), 2.0)) {
             client.connect();
             assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
             awaitAccepted(peer);
