@@ -122,6 +122,7 @@ class BufferEventClientTest {
         }
         try (LoopbackPeer server = LoopbackPeer.start(PeerBehavior.silent()).readPause(Duration.ofMillis(2))) {
             AtomicReference<Thread> loop = new AtomicReference<>();
+            AtomicReference<String> seen = new AtomicReference<>("");
             runner.withPropertyValues("bufferevent.clients.sink.host=127.0.0.1", "bufferevent.clients.sink.port=" + server.port(),
                     "bufferevent.clients.sink.max-pending-bytes=8MB",
                     // The slow peer takes 16 KiB per pause: about a second here, but on a shared machine
@@ -132,9 +133,12 @@ class BufferEventClientTest {
                         assertThat(sink.awaitConnected(Duration.ofSeconds(10))).isTrue();
                         sink.write(data);
                         assertThat(sink.heldBytes()).isPositive(); // the slow peer has not taken it yet
+                        // For the report if the data does not arrive (seen once in ~15 loaded runs, not understood yet).
+                        seen.set("at write: connected=" + sink.isConnected() + ", pending=" + sink.pendingBytes()
+                                + ", connections=" + sink.connections() + ", lastError=" + sink.lastError());
                     });
             // The context is closed: everything written must have arrived, and the loop thread is gone.
-            await().atMost(Duration.ofSeconds(120)).until(() -> server.received().length == data.length);
+            await().alias(seen.get()).atMost(Duration.ofSeconds(120)).until(() -> server.received().length == data.length);
             assertThat(server.received()).isEqualTo(data);
             await().atMost(Duration.ofSeconds(10)).until(() -> !loop.get().isAlive());
         }
