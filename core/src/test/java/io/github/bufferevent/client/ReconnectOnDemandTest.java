@@ -64,10 +64,7 @@ class ReconnectOnDemandTest {
     @Test
     void aRequestDuringALongBackoffReconnectsAtOnce() throws Exception {
         try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo()); BufferEventClient client = client(peer, true, Duration.ofMillis(200), 100.0)) {
-            client.connect();
-            assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
-            awaitAccepted(peer);
-            peer.stop(); // the connection is lost; the retry after 200 ms is refused, the next comes after 20 s
+            connectThenLoseTheServer(peer, client); // the retry after 200 ms is refused, the next comes after 20 s
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> client.reconnectAttempt() >= 2);
             peer.restart();
             long start = System.nanoTime();
@@ -81,10 +78,7 @@ class ReconnectOnDemandTest {
     @Test
     void withoutOnDemandTheClientWaitsTheBackoffOut() throws Exception {
         try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo()); BufferEventClient client = client(peer, false, Duration.ofMillis(200), 100.0)) {
-            client.connect();
-            assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
-            awaitAccepted(peer);
-            peer.stop();
+            connectThenLoseTheServer(peer, client);
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> client.reconnectAttempt() >= 2);
             peer.restart();
             client.exchange("waits"); // buffered until the reconnect
@@ -94,29 +88,38 @@ class ReconnectOnDemandTest {
         }
     }
 
-    /** A flood of requests while the server stays down starts attempts at most once per initial backoff. */
-    @Test
-    void demandIsRateBoundedByTheInitialBackoff() throws Exception {
-        try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo()); BufferEventClient client = client(peer, true, Duration.ofMillis(300), 2.0)) {
-            client.connect();
-            assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
-            awaitAccepted(peer);
-            peer.stop();
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !client.isConnected());
+    /** Connects, then stops the server and waits until the client has noticed. */
+    private static void connectThenLoseTheServer(LoopbackPeer peer, BufferEventClient client) {
+        client.connect();
+        assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
+        awaitAccepted(peer);
+        peer.stop();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !client.isConnected());
+    }
+
+    /** Connect attempts made while requests pour in for {@code flood} with the server down; [attempts, requests, millis]. */
+    private long[] attemptsDuringAFlood(Duration initialBackoff, Duration flood) throws Exception {
+        try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo());
+                BufferEventClient client = client(peer, true, initialBackoff, 2.0)) {
+            connectThenLoseTheServer(peer, client);
             int before = attempts.get();
             long start = System.nanoTime();
-            long until = start + TimeUnit.MILLISECONDS.toNanos(1500);
-            int requests = 0;
+            long until = start + flood.toNanos();
+            long requests = 0;
             while (System.nanoTime() < until) {
                 client.exchange("x" + requests++);
             }
-            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            int made = attempts.get() - before;
-            assertThat(requests).isGreaterThan(1000);
-            // one attempt per 300 ms at most (plus the one the loss itself scheduled and one at either end)
-            assertThat(made).as("%d attempts for %d requests in %d ms", made, requests, elapsedMillis)
-                    .isLessThanOrEqualTo((int) (elapsedMillis / 300) + 3);
+            return new long[] {attempts.get() - before, requests, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)};
         }
+    }
+
+    /** A flood of requests while the server stays down starts attempts at most once per initial backoff. */
+    @Test
+    void demandIsRateBoundedByTheInitialBackoff() throws Exception {
+        long[] r = attemptsDuringAFlood(Duration.ofMillis(300), Duration.ofMillis(1500));
+        assertThat(r[1]).isGreaterThan(1000);
+        // one attempt per 300 ms at most (plus the one the loss itself scheduled and one at either end)
+        assertThat(r[0]).as("%d attempts for %d requests in %d ms", r[0], r[1], r[2]).isLessThanOrEqualTo(r[2] / 300 + 3);
     }
 
     /**
@@ -126,21 +129,8 @@ class ReconnectOnDemandTest {
      */
     @Test
     void aFloodOfRequestsWhileDownKeepsTheBackoff() throws Exception {
-        try (LoopbackPeer peer = LoopbackPeer.start(PeerBehavior.echo()); BufferEventClient client = client(peer, true, Duration.ofMillis(20), 2.0)) {
-            client.connect();
-            assertThat(client.awaitConnected(Duration.ofSeconds(20))).isTrue();
-            awaitAccepted(peer);
-            peer.stop();
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !client.isConnected());
-            int before = attempts.get();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (System.nanoTime() < until) {
-                client.exchange("x");
-                Thread.onSpinWait();
-            }
-            int made = attempts.get() - before;
-            // Without demand: 20, 40, 80, ... 2560 ms: about 8 attempts in 3 s; with demand at most twice that.
-            assertThat(made).as("attempts in 3 s of requests while the server is down").isLessThanOrEqualTo(18);
-        }
+        long[] r = attemptsDuringAFlood(Duration.ofMillis(20), Duration.ofSeconds(3));
+        // Without demand: 20, 40, 80, ... 2560 ms: about 8 attempts in 3 s; with demand at most twice that.
+        assertThat(r[0]).as("attempts in 3 s of %d requests while the server is down", r[1]).isLessThanOrEqualTo(18);
     }
 }
