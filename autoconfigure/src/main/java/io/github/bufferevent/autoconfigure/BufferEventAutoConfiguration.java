@@ -17,6 +17,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ImportRuntimeHints;
 import org.springframework.core.env.Environment;
 
 /**
@@ -30,6 +31,7 @@ import org.springframework.core.env.Environment;
 @AutoConfiguration
 @ConditionalOnBooleanProperty(name = "bufferevent.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BufferEventProperties.class)
+@ImportRuntimeHints(BufferEventRuntimeHints.class)
 public final class BufferEventAutoConfiguration {
 
     /** The client name the {@link BufferEventFactory} bean reports under. */
