@@ -53,10 +53,10 @@ class StatsController {
             m.put("connects", tagged(BufferEventMeters.CONNECTS, n, BufferEventMeters.TAG_OUTCOME));
             m.put("errors", tagged(BufferEventMeters.ERRORS, n, BufferEventMeters.TAG_KIND));
             m.put("disconnects", tagged(BufferEventMeters.DISCONNECTS, n, BufferEventMeters.TAG_REASON));
-            m.put("bytesRead", counter(BufferEventMeters.BYTES, n, "read"));
-            m.put("bytesWritten", counter(BufferEventMeters.BYTES, n, "written"));
-            m.put("bufferedInput", gauge(BufferEventMeters.BUFFERED_BYTES, n, "input"));
-            m.put("bufferedOutput", gauge(BufferEventMeters.BUFFERED_BYTES, n, "output"));
+            m.put("bytesRead", totals.count(BufferEventMeters.BYTES, n, BufferEventMeters.TAG_DIRECTION, "read"));
+            m.put("bytesWritten", totals.count(BufferEventMeters.BYTES, n, BufferEventMeters.TAG_DIRECTION, "written"));
+            m.put("bufferedInput", totals.level(n, "input"));
+            m.put("bufferedOutput", totals.level(n, "output"));
             m.put("pendingBytes", c.pendingBytes());
             Gauge active = registry.find(BufferEventMeters.CONNECTIONS_ACTIVE).tag(BufferEventMeters.TAG_CLIENT, n).gauge();
             m.put("active", active == null ? 0 : (long) active.value());
@@ -69,16 +69,6 @@ class StatsController {
     private long counter(String name) {
         Counter c = registry.find(name).counter();
         return c == null ? 0 : (long) c.count();
-    }
-
-    private long counter(String name, String client, String direction) {
-        Counter c = registry.find(name).tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).counter();
-        return c == null ? 0 : (long) c.count();
-    }
-
-    private long gauge(String name, String client, String direction) {
-        Gauge g = registry.find(name).tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).gauge();
-        return g == null ? 0 : (long) g.value();
     }
 
     private Map<String, Long> tagged(String name, String client, String tag) {

@@ -56,12 +56,14 @@ class StatsTotals {
         return new Sample(System.currentTimeMillis(), read, written, input, output, connects, errors, replied);
     }
 
-    private long count(String name, String client, String tag, String value) {
+    /** A client's counter with one more tag, 0 if it has not counted yet (series appear at first use). */
+    long count(String name, String client, String tag, String value) {
         Counter c = registry.find(name).tags(BufferEventMeters.TAG_CLIENT, client, tag, value).counter();
         return c == null ? 0 : (long) c.count();
     }
 
-    private long level(String client, String direction) {
+    /** A client's buffered bytes in one direction, 0 before its first bufferevent. */
+    long level(String client, String direction) {
         Gauge g = registry.find(BufferEventMeters.BUFFERED_BYTES)
                 .tags(BufferEventMeters.TAG_CLIENT, client, BufferEventMeters.TAG_DIRECTION, direction).gauge();
         return g == null ? 0 : (long) g.value();

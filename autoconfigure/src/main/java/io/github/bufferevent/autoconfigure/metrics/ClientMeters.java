@@ -61,7 +61,6 @@ final class ClientMeters implements Instrumentation {
     private final OnFirstUse<Counter> writeRateLimited;
 
     private final OnFirstUse<Timer>[] exchangeTimers;
-    private final ObservationRegistry observations;
     private final ExchangeListener exchanges;
     /** Connects and handshakes as Observations, or null without tracing. */
     private final ObservedConnects traced;
@@ -70,15 +69,14 @@ final class ClientMeters implements Instrumentation {
     ClientMeters(String client, MeterRegistry registry, ObservationRegistry observations) {
         this.client = client;
         this.registry = registry;
-        this.observations = observations;
         exchangeTimers = new OnFirstUse[ExchangeOutcome.values().length];
         for (ExchangeOutcome o : ExchangeOutcome.values()) {
             exchangeTimers[o.ordinal()] = timer(BufferEventMeters.EXCHANGES,
                     "Exchanges (request and reply), from the call to the reply or failure, by outcome", o.tag());
         }
         boolean tracing = observations != null && !observations.isNoop();
-        this.exchanges = tracing ? new ObservedExchanges() : new TimedExchanges();
         this.traced = tracing ? new ObservedConnects(client, observations) : null;
+        this.exchanges = tracing ? new ObservedExchanges() : new TimedExchanges();
         connects = new OnFirstUse[ConnectOutcome.values().length];
         connectDurations = new OnFirstUse[ConnectOutcome.values().length];
         for (ConnectOutcome o : ConnectOutcome.values()) {
@@ -143,11 +141,6 @@ final class ClientMeters implements Instrumentation {
             }
             return m;
         }
-
-        /** The meter if it has been registered, else null. */
-        M registered() {
-            return meter;
-        }
     }
 
     /** What hears of this client's exchanges: the timer, and an Observation each when tracing is on. */
@@ -171,21 +164,14 @@ final class ClientMeters implements Instrumentation {
     private final class ObservedExchanges extends TimedExchanges {
         @Override
         public Object started(BufferEventClient c) {
-            return Observation.createNotStarted(BufferEventMeters.EXCHANGE_OBSERVATION, observations)
-                    .contextualName("bufferevent exchange " + client)
-                    .lowCardinalityKeyValue(BufferEventMeters.TAG_CLIENT, client).start();
+            return traced.open(BufferEventMeters.EXCHANGE_OBSERVATION, "bufferevent exchange ");
         }
 
         @Override
         public void ended(BufferEventClient c, Object context, ExchangeOutcome outcome, Throwable error, long nanos) {
             super.ended(c, context, outcome, error, nanos);
             if (context instanceof Observation) {
-                Observation o = (Observation) context;
-                o.lowCardinalityKeyValue(BufferEventMeters.TAG_OUTCOME, outcome.tag());
-                if (error != null) {
-                    o.error(error);
-                }
-                o.stop();
+                ObservedConnects.stop((Observation) context, outcome.tag(), error);
             }
         }
     }

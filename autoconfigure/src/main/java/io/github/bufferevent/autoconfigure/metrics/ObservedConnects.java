@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Connects and TLS handshakes of one client as Micrometer Observations ({@code bufferevent.connect},
- * {@code bufferevent.tls.handshake}), so a trace shows them as spans: started when the attempt (or
+ * {@code bufferevent.tls.handshake}; exchanges open and stop theirs here too), so a trace shows them as spans: started when the attempt (or
  * the handshake) starts, stopped with its outcome. Low-cardinality key values only: client and
  * outcome (never an address). One allocation per connect, none per message. Loop thread (the
  * instrumentation's threads); the maps tolerate any.
@@ -48,13 +48,17 @@ final class ObservedConnects {
     }
 
     private void start(Map<BufferEvent, Observation> open, BufferEvent bev, String name, String contextualPrefix) {
-        Observation o = Observation.createNotStarted(name, registry).contextualName(contextualPrefix + client)
-                .lowCardinalityKeyValue(BufferEventMeters.TAG_CLIENT, client).start();
-        Observation previous = open.put(bev, o);
-        stop(previous, "closed", null);
+        stop(open.put(bev, open(name, contextualPrefix)), "closed", null);
     }
 
-    private static void stop(Observation o, String outcome, Throwable error) {
+    /** A started Observation of this client named {@code name} (exchanges use it too). */
+    Observation open(String name, String contextualPrefix) {
+        return Observation.createNotStarted(name, registry).contextualName(contextualPrefix + client)
+                .lowCardinalityKeyValue(BufferEventMeters.TAG_CLIENT, client).start();
+    }
+
+    /** Ends {@code o} (null: nothing) with its outcome, and the error if there was one. */
+    static void stop(Observation o, String outcome, Throwable error) {
         if (o == null) {
             return;
         }
