@@ -5,6 +5,7 @@ import io.github.bufferevent.EventBase;
 import io.github.bufferevent.client.BufferEventClient;
 import io.github.bufferevent.client.Framing;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -12,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * (one loop thread), a {@link BufferEventClient} with CRLF line framing, {@code poolSize}
  * connections (each exchange goes to the connected one with the fewest in flight, pipelined: the
  * replies on a connection match its requests in order), a 5 s reply timeout. Callers block on
- * {@code exchange(request).get()}.
+ * {@code exchange(request).get()}; pipelining callers keep the futures of {@code exchange(request)}.
  */
 final class BufferEventRr implements RequestReplyMain.Client {
 
@@ -40,6 +41,11 @@ final class BufferEventRr implements RequestReplyMain.Client {
     @Override
     public byte[] call(byte[] request) throws Exception {
         return client.exchange(request).get(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> callAsync(byte[] request) {
+        return client.exchange(request);
     }
 
     @Override

@@ -28,8 +28,10 @@ public final class ClientsHarness {
     /** Reference: Reactor Netty on Netty's NIO transport (the JDK selector, as ours); no target is judged against it. */
     static final String REACTOR_NIO = "reactor-netty-nio";
     static final List<String> CLIENTS = List.of(OURS, SPRING, REACTOR, REACTOR_NIO);
-    /** threads x connections. */
-    static final int[][] SCENARIOS = {{1, 1}, {1, 4}, {16, 1}, {16, 4}};
+    /** Requests each calling thread keeps in flight in the pipelined scenarios. */
+    static final int WINDOW = 16;
+    /** threads x connections x requests in flight per thread (1: closed loop, one blocking call at a time). */
+    static final int[][] SCENARIOS = {{1, 1, 1}, {1, 4, 1}, {16, 1, 1}, {16, 4, 1}, {1, 1, WINDOW}, {1, 4, WINDOW}};
     /** Where the generated tables end and the hand-written analysis (kept across reruns) begins. */
     static final String ANALYSIS = "<!-- analysis: written by hand, kept when clients.sh rewrites the tables above -->";
 
@@ -65,7 +67,7 @@ public final class ClientsHarness {
         phaseWarmup = Double.parseDouble(a.getOrDefault("phase-warmup", "4"));
         phaseMeasure = Double.parseDouble(a.getOrDefault("phase-measure", "2"));
         stealLimit = Double.parseDouble(a.getOrDefault("steal-limit", "10"));
-        budgetMinutes = Double.parseDouble(a.getOrDefault("budget-minutes", "9"));
+        budgetMinutes = Double.parseDouble(a.getOrDefault("budget-minutes", "12"));
         size = Integer.parseInt(a.getOrDefault("size", "64"));
         serverCpu = a.getOrDefault("server-cpu", "1");
         clientCpu = a.getOrDefault("client-cpu", "0");
@@ -78,8 +80,15 @@ public final class ClientsHarness {
         new ClientsHarness(a, String.join(" ", args)).run();
     }
 
-    static String scenario(int threads, int connections) {
-        return threads + (threads == 1 ? " thread" : " threads") + " x " + connections + (connections == 1 ? " connection" : " connections");
+    /** The report's name of a scenario. */
+    static String scenario(int[] sc) {
+        return sc[0] + (sc[0] == 1 ? " thread" : " threads") + " x " + sc[1] + (sc[1] == 1 ? " connection" : " connections")
+                + (sc[2] == 1 ? "" : ", pipelined (" + sc[2] + " in flight)");
+    }
+
+    /** The scenario as {@link RequestReplyMain} takes it: {@code THREADSxCONNECTIONS[wWINDOW]}. */
+    static String key(int[] sc) {
+        return sc[0] + "x" + sc[1] + (sc[2] == 1 ? "" : "w" + sc[2]);
     }
 
     private void run() throws Exception {
@@ -97,7 +106,7 @@ public final class ClientsHarness {
             System.out.printf("server: echo port %d, pid %d, pinned to CPU %s%n", port, server.pid(), serverCpu);
             for (int[] sc : SCENARIOS) {
                 for (String c : CLIENTS) {
-                    results.computeIfAbsent(scenario(sc[0], sc[1]), k -> new LinkedHashMap<>()).put(c, new ArrayList<>());
+                    results.computeIfAbsent(scenario(sc), k -> new LinkedHashMap<>()).put(c, new ArrayList<>());
                 }
             }
             for (int rep = 1; rep <= repeats; rep++) {
@@ -106,8 +115,7 @@ public final class ClientsHarness {
                 // the scenario order rotates between repetitions, the client order within one.
                 List<String> order = new ArrayList<>();
                 for (int i = 0; i < SCENARIOS.length; i++) {
-                    int[] sc = SCENARIOS[(i + rep - 1) % SCENARIOS.length];
-                    order.add(sc[0] + "x" + sc[1]);
+                    order.add(key(SCENARIOS[(i + rep - 1) % SCENARIOS.length]));
                 }
                 for (int i = 0; i < CLIENTS.size(); i++) {
                     String c = CLIENTS.get((i + rep - 1) % CLIENTS.size());
@@ -131,9 +139,8 @@ public final class ClientsHarness {
                         }
                     }
                     for (int[] sc : SCENARIOS) {
-                        Map<String, Double> v = byScenario.get(sc[0] + "x" + sc[1]);
-                        results.computeIfAbsent(scenario(sc[0], sc[1]), k -> new LinkedHashMap<>()).computeIfAbsent(c, k -> new ArrayList<>())
-                                .add(v);
+                        results.computeIfAbsent(scenario(sc), k -> new LinkedHashMap<>()).computeIfAbsent(c, k -> new ArrayList<>())
+                                .add(byScenario.get(key(sc)));
                     }
                 }
             }
@@ -180,7 +187,7 @@ public final class ClientsHarness {
         return at < 0 ? "" : old.substring(at);
     }
 
-    /** One client JVM through {@code scenarios}; its results by scenario ({@code THREADSxCONNECTIONS}). */
+    /** One client JVM through {@code scenarios}; its results by scenario ({@code THREADSxCONNECTIONS[wWINDOW]}). */
     private Map<String, Map<String, Double>> runClient(String client, int port, long serverPid, String scenarios) throws Exception {
         List<String> lines = runJava(RequestReplyMain.class.getName(), client, List.of(client, String.valueOf(port), String.valueOf(size),
                 Harness.fmt(warmup), Harness.fmt(settle), Harness.fmt(measure), String.valueOf(serverPid), scenarios));
@@ -260,24 +267,31 @@ public final class ClientsHarness {
                 + "is repeated once and the less disturbed of the two kept (same rule for every client, while the whole run stays "
                 + "under %s minutes). Repeated here: %s.%n", Harness.fmt(stealLimit), Harness.fmt(budgetMinutes),
                 repeated.isEmpty() ? "none" : String.join("; ", repeated)));
-        sb.append(String.format(Locale.ROOT, "- Load: closed loop. Each calling thread (a platform thread, as a service's request thread) "
-                + "sends one %d-byte line (CR LF included; its thread and sequence number in it), blocks until the reply, checks the reply "
-                + "is the echo of its request, records the latency and sends the next. Same shape for every client; how the calls "
-                + "share the connections is each library's own.%n", size));
+        sb.append(String.format(Locale.ROOT, "- Load: closed loop, except where a scenario says pipelined. Each calling thread (a platform "
+                + "thread, as a service's request thread) sends one %d-byte line (CR LF included; its thread and sequence number in it), "
+                + "blocks until the reply, checks the reply is the echo of its request, records the latency and sends the next. "
+                + "Pipelined: the thread keeps %d requests in flight without blocking (each its own asynchronous call; when one "
+                + "completes, its reply is checked and its latency recorded, and the thread sends the next), as a batch job or a fan-out "
+                + "would; latency is from the call to the completion. Same shape for every client; how the calls share the connections "
+                + "is each library's own.%n", size, WINDOW));
         sb.append("- `bufferevent` = this project's `BufferEventClient` (core): one managed `EventBase` (one loop thread), ")
                 .append("`Framing.line(CRLF, 1024)`, `poolSize` 1 or 4, pipelined (each exchange goes to the connected connection with the ")
-                .append("fewest in flight; replies match requests in order), reply timeout 5 s; callers block on `exchange(bytes).get()`.\n");
+                .append("fewest in flight; replies match requests in order), reply timeout 5 s; callers block on `exchange(bytes).get()`; pipelined, ")
+                .append("they keep the `CompletableFuture`s of `exchange(bytes)`.\n");
         sb.append("- `spring-integration` = Spring Integration 7.0 (Boot 4.0.7 BOM): an application context with `@EnableIntegration`, ")
                 .append("`IntegrationFlow.from(EchoGateway.class).handle(Tcp.outboundGateway(cf).remoteTimeout(5000))`, `cf` a ")
                 .append("`TcpNioClientConnectionFactory` with `ByteArrayCrLfSerializer` both ways and TCP_NODELAY; for 4 connections a ")
                 .append("`CachingClientConnectionFactory(cf, 4)` in front of it (the documented way to run concurrent requests). ")
                 .append("The gateway does not pipeline: one request at a time per connection (on the shared connection a semaphore ")
-                .append("serializes the callers). Callers block on the gateway interface's method.\n");
+                .append("serializes the callers). Callers block on the gateway interface's method. Pipelined, they call its ")
+                .append("`CompletableFuture` method, which the gateway runs on its async executor: a fixed pool of one thread per ")
+                .append("connection (what it can use; pools of 4, 16 and 64 threads were slower), the rest of the window queued.\n");
         sb.append("- `reactor-netty` = Reactor Netty 1.3 (Boot 4.0.7 BOM) on Netty 4.2.18.Final: `TcpClient.newConnection()` with ")
                 .append("`LineBasedFrameDecoder` added on connect, 1 or 4 persistent connections used round-robin, default loop resources ")
                 .append("(native epoll, `max(CPUs, 4)` = 4 event-loop threads); each request is a `Mono` whose sink is queued on its ")
                 .append("connection and completed by that connection's inbound flux in order (pipelined, as ours); written with ")
-                .append("`connection.outbound().sendObject(...)`; callers block on `mono.block(5 s)`.\n");
+                .append("`connection.outbound().sendObject(...)`; callers block on `mono.block(5 s)`; pipelined, they keep `mono.toFuture()` ")
+                .append("(no per-request timeout operator, which would cost it a scheduled task per request).\n");
         sb.append("- `reactor-netty-nio` (reference, no target): the same Reactor Netty client with `-Dreactor.netty.native=false`, i.e. on ")
                 .append("Netty's NIO transport, the JDK selector that ours uses too: it separates what the transport costs from what the ")
                 .append("client layer costs.\n");
@@ -289,7 +303,7 @@ public final class ClientsHarness {
                 .append("`steal`: time the hypervisor gave to other guests, same unit. Both are medians of the runs.\n\n");
 
         for (int[] s : SCENARIOS) {
-            String sc = scenario(s[0], s[1]);
+            String sc = scenario(s);
             Map<String, List<Map<String, Double>>> w = results.get(sc);
             if (w == null) {
                 continue;
@@ -339,7 +353,7 @@ public final class ClientsHarness {
                 + "| req/s vs Reactor Netty on NIO (reference) |\n");
         sb.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (int[] s : SCENARIOS) {
-            String sc = scenario(s[0], s[1]);
+            String sc = scenario(s);
             if (!results.containsKey(sc)) {
                 continue;
             }
@@ -353,7 +367,7 @@ public final class ClientsHarness {
 
         sb.append("## Targets\n\n| target | scenario | measured | met |\n| --- | --- | ---: | :---: |\n");
         for (int[] s : SCENARIOS) {
-            String sc = scenario(s[0], s[1]);
+            String sc = scenario(s);
             if (!results.containsKey(sc)) {
                 continue;
             }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
@@ -21,7 +22,8 @@ import reactor.netty.tcp.TcpClient;
  * epoll, {@code max(CPUs, 4)} event-loop threads), a {@link LineBasedFrameDecoder} added on connect,
  * requests written through the connection's {@code NettyOutbound}, and each connection's inbound
  * flux completing the oldest waiting request (pipelined: replies come in request order). Requests
- * go to the connections round-robin. Callers block on the request's {@code Mono}. With
+ * go to the connections round-robin. Callers block on the request's {@code Mono}; pipelining
+ * callers subscribe with {@code toFuture()}. With
  * {@code -Dreactor.netty.native=false} (client {@code reactor-netty-nio}) the same code runs on Netty's
  * NIO transport, the JDK selector ours uses: a reference that separates transport from client.
  */
@@ -74,8 +76,18 @@ final class ReactorNettyRr implements RequestReplyMain.Client {
 
     @Override
     public byte[] call(byte[] request) {
-        Pipe pipe = pipes.get(Math.floorMod(next.getAndIncrement(), pipes.size()));
-        return pipe.exchange(request).block(Duration.ofSeconds(5));
+        return nextPipe().exchange(request).block(Duration.ofSeconds(5));
+    }
+
+    @Override
+    public CompletableFuture<byte[]> callAsync(byte[] request) {
+        // No per-request timeout operator (a scheduled task per request would slow it): the caller's
+        // window bounds the wait instead.
+        return nextPipe().exchange(request).toFuture();
+    }
+
+    private Pipe nextPipe() {
+        return pipes.get(Math.floorMod(next.getAndIncrement(), pipes.size()));
     }
 
     @Override

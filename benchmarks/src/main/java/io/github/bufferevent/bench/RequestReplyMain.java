@@ -8,22 +8,27 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One request/reply client, in its own JVM, through several scenarios: {@code CLIENT PORT SIZE WARMUP_SEC
- * SETTLE_SEC MEASURE_SEC SERVER_PID THREADSxCONNECTIONS[,...]}. First every scenario runs {@code WARMUP_SEC}
+ * SETTLE_SEC MEASURE_SEC SERVER_PID THREADSxCONNECTIONS[wWINDOW][,...]}. First every scenario runs {@code WARMUP_SEC}
  * unmeasured (so the JIT has compiled every path before anything is measured); then each runs again
  * on a new client, {@code SETTLE_SEC} unmeasured and {@code MEASURE_SEC} measured, printing
  * {@code RESULT THREADSxCONNECTIONS {json}}.
  *
  * <p>Load shape, the same for every client: {@code THREADS} platform threads, each in a closed loop
  * (send one line, block until its reply, check it is the echo of what was sent, record the
- * latency, send the next), as a service's request threads would call a backend. The client
- * decides how the calls share its {@code CONNECTIONS} connections. Each request is a
- * {@code SIZE}-byte line (CR LF included) with the thread and a sequence number in it.
+ * latency, send the next), as a service's request threads would call a backend. With
+ * {@code wWINDOW} each thread pipelines instead: it keeps up to {@code WINDOW} asynchronous
+ * requests in flight (each reply checked and its latency recorded when it completes, a new
+ * request sent as soon as one completes), as a batch job or a fan-out would. The client decides
+ * how the calls share its {@code CONNECTIONS} connections. Each request is a {@code SIZE}-byte
+ * line (CR LF included) with the thread and a sequence number in it.
  *
  * <p>Besides throughput and latency, a run reports the CPU time this JVM spent per request over
  * the measured window and, given the server's pid, how busy the server's core was: what tells a
@@ -35,6 +40,12 @@ public final class RequestReplyMain {
     interface Client extends AutoCloseable {
         /** Sends {@code request} as one line (without its line end) and returns the reply line. */
         byte[] call(byte[] request) throws Exception;
+
+        /**
+         * Sends {@code request} as one line without waiting; the future ends with the reply line or
+         * the failure. The caller does not touch {@code request} afterwards.
+         */
+        CompletableFuture<byte[]> callAsync(byte[] request);
 
         /** What to write in the report about how this client was set up. */
         String describe();
@@ -49,7 +60,7 @@ public final class RequestReplyMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 8) {
-            System.err.println("usage: CLIENT PORT SIZE WARMUP_SEC SETTLE_SEC MEASURE_SEC SERVER_PID THREADSxCONNECTIONS[,...]");
+            System.err.println("usage: CLIENT PORT SIZE WARMUP_SEC SETTLE_SEC MEASURE_SEC SERVER_PID THREADSxCONNECTIONS[wWINDOW][,...]");
             System.exit(2);
         }
         String impl = args[0];
@@ -90,11 +101,16 @@ public final class RequestReplyMain {
         System.exit(0);
     }
 
-    /** One scenario ({@code THREADSxCONNECTIONS}) on a new client: {@code settle} s unmeasured, then {@code measure} s measured (0: none). */
+    /**
+     * One scenario ({@code THREADSxCONNECTIONS[wWINDOW]}) on a new client: {@code settle} s unmeasured,
+     * then {@code measure} s measured (0: none).
+     */
     private static String once(String impl, int port, String scenario, int size, double settle, double measure, long serverPid)
             throws Exception {
-        int threads = Integer.parseInt(scenario.substring(0, scenario.indexOf('x')));
-        int connections = Integer.parseInt(scenario.substring(scenario.indexOf('x') + 1));
+        int[] s = parseScenario(scenario);
+        int threads = s[0];
+        int connections = s[1];
+        int window = s[2];
         Client client = switch (impl) {
             case "bufferevent" -> new BufferEventRr(port, connections);
             case "spring-integration" -> new SpringIntegrationRr(port, connections);
@@ -103,18 +119,32 @@ public final class RequestReplyMain {
                     + "reactor-netty-nio, was " + impl);
         };
         try {
-            return run(client, threads, size, settle, measure, serverPid);
+            return run(client, threads, window, size, settle, measure, serverPid);
         } finally {
             client.close();
         }
     }
 
-    private static String run(Client client, int threads, int size, double settle, double measure, long serverPid) throws Exception {
+    /** {@code THREADSxCONNECTIONS[wWINDOW]} as {threads, connections, window}; window 1 is the closed loop. */
+    static int[] parseScenario(String scenario) {
+        int x = scenario.indexOf('x');
+        int w = scenario.indexOf('w');
+        int threads = Integer.parseInt(scenario.substring(0, x));
+        int connections = Integer.parseInt(scenario.substring(x + 1, w < 0 ? scenario.length() : w));
+        int window = w < 0 ? 1 : Integer.parseInt(scenario.substring(w + 1));
+        if (threads < 1 || connections < 1 || window < 1) {
+            throw new IllegalArgumentException("scenario must be THREADSxCONNECTIONS[wWINDOW], each at least 1, was " + scenario);
+        }
+        return new int[] {threads, connections, window};
+    }
+
+    private static String run(Client client, int threads, int window, int size, double settle, double measure, long serverPid)
+            throws Exception {
         int perThread = measure == 0 ? 1 : Math.max(200_000, 4_000_000 / threads);
         Caller[] callers = new Caller[threads];
         CountDownLatch ended = new CountDownLatch(threads);
         for (int i = 0; i < threads; i++) {
-            callers[i] = new Caller(client, i, size - 2, perThread, ended);
+            callers[i] = new Caller(client, i, size - 2, perThread, window, ended);
         }
         for (Caller c : callers) {
             c.thread.start();
@@ -138,7 +168,7 @@ public final class RequestReplyMain {
         for (Caller c : callers) {
             c.running = false;
         }
-        // Each caller ends after its current call, itself bounded by the client's reply timeout.
+        // Each caller ends after its current calls, themselves bounded by the client's reply timeout.
         boolean allEnded = ended.await(30, TimeUnit.SECONDS);
 
         double seconds = (t1 - t0) / 1e9;
@@ -211,21 +241,29 @@ public final class RequestReplyMain {
         }
     }
 
-    /** One calling thread: a closed loop of blocking calls, its own latency recorder (merged at the end). */
+    /**
+     * One calling thread: a closed loop of blocking calls ({@code window} 1) or a pipeline of up to
+     * {@code window} asynchronous calls; its own latency recorder (merged at the end).
+     */
     private static final class Caller implements Runnable {
         final int index;
         final Thread thread;
         private final Client client;
         private final byte[] request;
+        private final int window;
+        /** Free places in the window (pipelined only): taken by a send, given back by its completion. */
+        private final Semaphore free;
         final LatencyRecorder latencies;
         private final CountDownLatch ended;
         final AtomicLong errors = new AtomicLong();
         volatile Throwable firstError;
         volatile boolean running = true;
 
-        Caller(Client client, int index, int length, int capacity, CountDownLatch ended) {
+        Caller(Client client, int index, int length, int capacity, int window, CountDownLatch ended) {
             this.client = client;
             this.index = index;
+            this.window = window;
+            this.free = new Semaphore(window);
             this.latencies = new LatencyRecorder(capacity);
             this.ended = ended;
             this.request = new byte[length];
@@ -237,33 +275,87 @@ public final class RequestReplyMain {
 
         @Override
         public void run() {
-            long seq = 0;
             try {
-                while (running) {
-                    stamp(++seq);
-                    long start = System.nanoTime();
-                    byte[] reply;
-                    try {
-                        reply = client.call(request);
-                    } catch (Exception e) {
-                        error(e);
-                        continue;
-                    }
-                    long nanos = System.nanoTime() - start;
-                    if (!Arrays.equals(reply, request)) {
-                        error(new IllegalStateException("reply is not the echo of the request: "
-                                + new String(reply, StandardCharsets.US_ASCII)));
-                        continue;
-                    }
-                    latencies.record(nanos);
+                if (window == 1) {
+                    closedLoop();
+                } else {
+                    pipelined();
                 }
             } finally {
                 ended.countDown();
             }
         }
 
+        private void closedLoop() {
+            long seq = 0;
+            while (running) {
+                stamp(request, ++seq);
+                long start = System.nanoTime();
+                byte[] reply;
+                try {
+                    reply = client.call(request);
+                } catch (Exception e) {
+                    error(e);
+                    continue;
+                }
+                completed(request, start, reply);
+            }
+        }
+
+        /** Up to {@code window} calls in flight; each new request its own array (the client may still hold the last one). */
+        private void pipelined() {
+            long seq = 0;
+            try {
+                while (running) {
+                    if (!free.tryAcquire(10, TimeUnit.SECONDS)) {
+                        error(new IllegalStateException("no reply for 10 s with " + window + " requests in flight"));
+                        return;
+                    }
+                    byte[] sent = request.clone();
+                    stamp(sent, ++seq);
+                    long start = System.nanoTime();
+                    CompletableFuture<byte[]> reply;
+                    try {
+                        reply = client.callAsync(sent);
+                    } catch (Exception e) {
+                        free.release();
+                        error(e);
+                        continue;
+                    }
+                    reply.whenComplete((r, failure) -> {
+                        if (failure != null) {
+                            error(failure);
+                        } else {
+                            completedAsync(sent, start, r);
+                        }
+                        free.release();
+                    });
+                }
+                // The calls still in flight end within the clients' reply timeouts.
+                if (!free.tryAcquire(window, 30, TimeUnit.SECONDS)) {
+                    System.err.println("caller " + index + ": calls still in flight 30 s after the end");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void completed(byte[] sent, long start, byte[] reply) {
+            long nanos = System.nanoTime() - start;
+            if (!Arrays.equals(reply, sent)) {
+                error(new IllegalStateException("reply is not the echo of the request: " + new String(reply, StandardCharsets.US_ASCII)));
+                return;
+            }
+            latencies.record(nanos);
+        }
+
+        /** {@link #completed} from the client's threads (several with several connections): one at a time into the recorder. */
+        private synchronized void completedAsync(byte[] sent, long start, byte[] reply) {
+            completed(sent, start, reply);
+        }
+
         /** Writes {@code seq} as 12 decimal digits after the thread's id: every request differs from the one before. */
-        private void stamp(long seq) {
+        private static void stamp(byte[] request, long seq) {
             for (int i = 15; i >= 4; i--) {
                 request[i] = (byte) ('0' + seq % 10);
                 seq /= 10;
