@@ -67,7 +67,10 @@ final class ConnectionEvents {
         router.drainPendingInto(c);
         lifecycle.connected();
         if (lifecycle.closing()) {
-            c.close();
+            // close() was called, and its task on the loop is queued behind the calls made before
+            // it (a caller woken by the first connect above may write and close at once). That task
+            // hands those calls to this connection, then closes it; closing it here would leave
+            // them no connection to go to, and they would be dropped.
             return;
         }
         callbacks.connected();
