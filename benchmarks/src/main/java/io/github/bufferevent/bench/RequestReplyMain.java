@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * SETTLE_SEC MEASURE_SEC SERVER_PID THREADSxCONNECTIONS[wWINDOW][,...]}. First every scenario runs {@code WARMUP_SEC}
  * unmeasured (so the JIT has compiled every path before anything is measured); then each runs again
  * on a new client, {@code SETTLE_SEC} unmeasured and {@code MEASURE_SEC} measured, printing
- * {@code RESULT THREADSxCONNECTIONS {json}}.
+ * {@code RESULT THREADSxCONNECTIONS[wWINDOW] {json}}.
  *
  * <p>Load shape, the same for every client: {@code THREADS} platform threads, each in a closed loop
  * (send one line, block until its reply, check it is the echo of what was sent, record the
