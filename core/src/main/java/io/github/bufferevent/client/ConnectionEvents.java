@@ -67,10 +67,11 @@ final class ConnectionEvents {
         router.drainPendingInto(c);
         lifecycle.connected();
         if (lifecycle.closing()) {
-            // close() was called, and its task on the loop is queued behind the calls made before
-            // it (a caller woken by the first connect above may write and close at once). That task
-            // hands those calls to this connection, then closes it; closing it here would leave
-            // them no connection to go to, and they would be dropped.
+            // close() was called. Its task on the loop is queued behind the calls made before it (a
+            // caller woken by the first connect above may write and close at once): that task hands
+            // those calls to this connection, then closes it. Closing it here would leave them no
+            // connection to go to, and they would be dropped. (If the base refused that task, the
+            // base is closing, and its close frees this connection with every other bufferevent.)
             return;
         }
         callbacks.connected();
