@@ -12,6 +12,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.config.EnableIntegration;
 import org.springframework.integration.dsl.IntegrationFlow;
 import org.springframework.integration.ip.dsl.Tcp;
+import org.springframework.integration.ip.tcp.connection.AbstractClientConnectionFactory;
 import org.springframework.integration.ip.tcp.connection.CachingClientConnectionFactory;
 import org.springframework.integration.ip.tcp.connection.TcpNioClientConnectionFactory;
 import org.springframework.integration.ip.tcp.serializer.ByteArrayCrLfSerializer;
@@ -78,15 +79,20 @@ final class SpringIntegrationRr implements RequestReplyMain.Client {
             return Tcp.nioClient("127.0.0.1", settings.port()).serializer(crlf).deserializer(crlf).soTcpNoDelay(true).lookupHost(false)
                     .getObject();
         }
+
+        /** The gateway interface in front of a {@code TcpOutboundGateway} on {@code connections}. */
+        static IntegrationFlow echoFlow(AbstractClientConnectionFactory connections, Settings settings) {
+            return IntegrationFlow.from(EchoGateway.class, g -> g.asyncExecutor(settings.asyncExecutor()))
+                    .handle(Tcp.outboundGateway(connections).remoteTimeout(5000)).get();
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
     static class SharedConnection extends Common {
 
         @Bean
-        IntegrationFlow echoFlow(TcpNioClientConnectionFactory nio, Settings settings) {
-            return IntegrationFlow.from(EchoGateway.class, g -> g.asyncExecutor(settings.asyncExecutor()))
-                    .handle(Tcp.outboundGateway(nio).remoteTimeout(5000)).get();
+        IntegrationFlow sharedConnectionFlow(TcpNioClientConnectionFactory nio, Settings settings) {
+            return echoFlow(nio, settings);
         }
     }
 
@@ -101,9 +107,8 @@ final class SpringIntegrationRr implements RequestReplyMain.Client {
         }
 
         @Bean
-        IntegrationFlow echoFlow(CachingClientConnectionFactory caching, Settings settings) {
-            return IntegrationFlow.from(EchoGateway.class, g -> g.asyncExecutor(settings.asyncExecutor()))
-                    .handle(Tcp.outboundGateway(caching).remoteTimeout(5000)).get();
+        IntegrationFlow cachedConnectionsFlow(CachingClientConnectionFactory caching, Settings settings) {
+            return echoFlow(caching, settings);
         }
     }
 
